@@ -1,0 +1,38 @@
+# One task runner. `make demo` and `make test` are the README's Quick start.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint typecheck bench docs clean
+
+$(BIN)/threadline: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(BIN)/threadline
+
+setup: $(BIN)/threadline
+
+demo: setup
+	$(BIN)/threadline demo demo-workspace --force
+	$(BIN)/threadline -w demo-workspace stats
+	$(BIN)/threadline -w demo-workspace search "Иван Петров"
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+docs: setup
+	$(BIN)/python -m threadline.cli.docs > docs/cli.md
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) demo-workspace

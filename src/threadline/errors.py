@@ -1,0 +1,94 @@
+"""One exception hierarchy for the whole library.
+
+::
+
+    ThreadlineError
+     ├── WorkspaceError           workspace missing, locked, or damaged
+     │    └── WorkspaceNotFound
+     ├── InputError               bad user input (file, line, column known)
+     │    ├── MappingError        mapping YAML refers to unknown schema/property
+     │    └── RejectedValue       a value FtM cannot clean for its property type
+     ├── DatasetNotFound
+     ├── EntityNotFound
+     └── SearchError
+
+The CLI maps each class to an exit code (see ``threadline.cli.app``); the
+HTTP layer will map them to statuses. Messages say what failed, where, and how
+to fix it, because analysts read them, not developers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ThreadlineError(Exception):
+    """Base class of every error Threadline raises on purpose."""
+
+    exit_code = 1
+
+
+class WorkspaceError(ThreadlineError):
+    exit_code = 3
+
+
+class WorkspaceNotFound(WorkspaceError):
+    pass
+
+
+@dataclass
+class Location:
+    """Where in an input file a problem sits. ``line`` is 1-based (a CSV row's
+    physical line, a JSON line's number, a spreadsheet row)."""
+
+    path: str
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f", line {self.line}"
+        if self.column is not None:
+            text += f", column {self.column!r}"
+        return text
+
+
+class InputError(ThreadlineError):
+    """Bad input. ``location`` names file, line and column when known; ``hint``
+    tells the analyst what to do about it."""
+
+    exit_code = 2
+
+    def __init__(self, problem: str, location: Location | None = None, hint: str | None = None):
+        self.problem = problem
+        self.location = location
+        self.hint = hint
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.location}: {self.problem}" if self.location else self.problem
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class MappingError(InputError):
+    pass
+
+
+class RejectedValue(InputError):
+    pass
+
+
+class DatasetNotFound(ThreadlineError):
+    exit_code = 4
+
+
+class EntityNotFound(ThreadlineError):
+    exit_code = 4
+
+
+class SearchError(ThreadlineError):
+    exit_code = 5

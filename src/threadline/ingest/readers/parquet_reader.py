@@ -1,0 +1,47 @@
+"""Parquet records, read in record batches so memory stays bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from followthemoney.util import sanitize_text
+
+from threadline.errors import InputError, Location
+from threadline.ingest.readers.base import Record
+
+
+class ParquetReader:
+    BATCH_ROWS = 16_384
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = path
+        try:
+            self._file = pq.ParquetFile(path)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several unrelated types
+            raise InputError(
+                f"not a readable Parquet file ({exc})", Location(str(path))
+            ) from exc
+        self.columns: list[str] | None = list(self._file.schema_arrow.names)
+        self._rows = self._file.metadata.num_rows
+        self._done = 0
+        self._size = path.stat().st_size
+
+    @property
+    def bytes_read(self) -> int:
+        return int(self._size * self._done / max(1, self._rows))
+
+    def __iter__(self) -> Iterator[Record]:
+        line = 0
+        for batch in self._file.iter_batches(batch_size=self.BATCH_ROWS):
+            for row in batch.to_pylist():
+                line += 1
+                data: dict[str, str] = {}
+                for key, value in row.items():
+                    text = sanitize_text(value)
+                    if text is not None:
+                        data[key] = text
+                yield Record(line, data)
+            self._done = line

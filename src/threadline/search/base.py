@@ -1,0 +1,71 @@
+"""The narrow search interface. Engines (Tantivy embedded; later OpenSearch)
+implement :class:`SearchIndex`; the workspace only talks to this protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """What the index needs to know about one (assembled) entity."""
+
+    entity_id: str
+    schema: str
+    #: the schema and all its ancestors, so a search for LegalEntity finds Companies
+    schemata: list[str]
+    caption: str
+    datasets: list[str]
+    countries: list[str] = field(default_factory=list)
+    #: names and aliases (FtM ``name`` type values)
+    names: list[str] = field(default_factory=list)
+    #: other text: identifiers, addresses, notes, emails, ...
+    text: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    schema: str | None = None
+    dataset: str | None = None
+    country: str | None = None
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity_id: str
+    score: float
+    schema: str
+    caption: str
+    datasets: list[str]
+    countries: list[str]
+
+
+class SearchIndex(Protocol):
+    """An index of entities, kept in step with the statement store.
+
+    ``generation`` is the store generation the index last committed; the
+    workspace compares it with the store's to detect an index left behind by a
+    crash, and rebuilds."""
+
+    @property
+    def generation(self) -> int: ...
+
+    def upsert(self, docs: Iterable[IndexDoc]) -> int:
+        """Add or replace documents (by entity id). Returns how many."""
+        ...
+
+    def delete(self, entity_ids: Iterable[str]) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def commit(self, generation: int) -> None:
+        """Make pending changes visible and durable, recording ``generation``."""
+        ...
+
+    def search(self, query: SearchQuery) -> list[SearchHit]: ...
+
+    def count(self) -> int: ...

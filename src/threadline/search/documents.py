@@ -1,0 +1,40 @@
+"""Turning assembled entities into index documents."""
+
+from __future__ import annotations
+
+from followthemoney.types import registry
+
+from threadline.model.entity import Entity
+from threadline.search.base import IndexDoc
+
+# Types whose values are worth finding by text besides names.
+TEXT_TYPES = {
+    registry.identifier,
+    registry.address,
+    registry.email,
+    registry.phone,
+    registry.string,
+    registry.text,
+    registry.url,
+}
+
+
+def index_doc(entity: Entity) -> IndexDoc:
+    proxy = entity.proxy
+    names: list[str] = []
+    text: list[str] = []
+    for prop, value in proxy.itervalues():
+        if prop.type == registry.name:
+            names.append(value)
+        elif prop.type in TEXT_TYPES and not prop.hidden:
+            text.append(value)
+    return IndexDoc(
+        entity_id=entity.id,
+        schema=proxy.schema.name,
+        schemata=sorted(s.name for s in proxy.schema.schemata),
+        caption=entity.caption,
+        datasets=entity.datasets,
+        countries=sorted(proxy.get_type_values(registry.country)),
+        names=names,
+        text=text,
+    )

@@ -1,0 +1,320 @@
+"""The statement store: DuckDB in the workspace (embedded default).
+
+Writes happen in one transaction per ingest, so an ingest that fails or is
+killed leaves the store exactly as it was (DuckDB rolls back an uncommitted
+transaction when the database is reopened)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from threadline.errors import DatasetNotFound, WorkspaceError
+from threadline.store.tables import DDL, SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    id: str
+    entity_id: str
+    schema: str
+    prop: str
+    prop_type: str
+    value: str
+    original_value: str | None
+    lang: str | None
+    dataset: str
+    source: str
+    source_line: int | None
+    first_seen: datetime
+    last_seen: datetime
+
+
+ROW_COLUMNS = ", ".join(StatementRow.__slots__)
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInfo:
+    name: str
+    entities: int
+    statements: int
+    sources: list[str]
+    last_ingest: datetime | None
+
+
+class StatementStore:
+    """Statements in DuckDB. One store object owns one connection; DuckDB lets
+    a single process write a database file at a time."""
+
+    def __init__(self, path: Path, memory_limit: str = "1GB", threads: int | None = None) -> None:
+        self.path = path
+        try:
+            self.con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WorkspaceError(
+                    f"the store {path} is in use by another Threadline process",
+                    # the message above already says what to do
+                ) from exc
+            raise WorkspaceError(f"cannot open the store {path}: {exc}") from exc
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        for ddl in DDL:
+            self.con.execute(ddl)
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version != SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"the store was written by schema version {version}, this Threadline reads "
+                f"version {SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- meta -----------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every committed change; the search index records the
+        generation it has seen, so a crash between the two is detectable."""
+        return int(self.get_meta("generation") or 0)
+
+    # -- reading ----------------------------------------------------------------
+
+    def entity_rows(self, entity_ids: list[str]) -> list[StatementRow]:
+        if not entity_ids:
+            return []
+        rows = self.con.execute(
+            f"SELECT {ROW_COLUMNS} FROM statements WHERE list_contains(?, entity_id) "
+            "ORDER BY entity_id, prop, value, dataset, source, source_line",
+            [entity_ids],
+        ).fetchall()
+        return [StatementRow(*r) for r in rows]
+
+    def iter_entity_groups(
+        self, where: str = "TRUE", params: list[Any] | None = None, batch_size: int = 50_000
+    ) -> Iterator[list[StatementRow]]:
+        """Statements grouped by entity, streamed in entity-id order."""
+        cur = self.con.cursor()
+        cur.execute(
+            f"SELECT {ROW_COLUMNS} FROM statements WHERE {where} "
+            "ORDER BY entity_id, prop, value, dataset, source, source_line",
+            params or [],
+        )
+        group: list[StatementRow] = []
+        while True:
+            chunk = cur.fetchmany(batch_size)
+            if not chunk:
+                break
+            for raw in chunk:
+                row = StatementRow(*raw)
+                if group and group[0].entity_id != row.entity_id:
+                    yield group
+                    group = []
+                group.append(row)
+        if group:
+            yield group
+        cur.close()
+
+    def datasets(self) -> list[DatasetInfo]:
+        rows = self.con.execute(
+            """
+            SELECT d.name,
+                   (SELECT count(DISTINCT entity_id) FROM statements s WHERE s.dataset = d.name),
+                   (SELECT count(*) FROM statements s WHERE s.dataset = d.name),
+                   (SELECT list(DISTINCT source ORDER BY source) FROM ingests i
+                     WHERE i.dataset = d.name),
+                   (SELECT max(finished_at) FROM ingests i WHERE i.dataset = d.name)
+            FROM datasets d ORDER BY d.name
+            """
+        ).fetchall()
+        return [DatasetInfo(r[0], r[1], r[2], list(r[3] or []), r[4]) for r in rows]
+
+    def has_dataset(self, name: str) -> bool:
+        row = self.con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchone()
+        return row is not None
+
+    def stats(self) -> dict[str, Any]:
+        total = self.con.execute(
+            "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) FROM statements"
+        ).fetchone()
+        assert total is not None
+        schemata = self.con.execute(
+            """
+            SELECT schema, count(*) AS n
+            FROM (SELECT entity_id, any_value(schema) AS schema FROM statements GROUP BY entity_id)
+            GROUP BY schema ORDER BY n DESC, schema
+            """
+        ).fetchall()
+        return {
+            "statements": total[0],
+            "entities": total[1],
+            "datasets": total[2],
+            "schemata": {name: n for name, n in schemata},
+            "generation": self.generation,
+        }
+
+    # -- writing ----------------------------------------------------------------
+
+    def begin_ingest(
+        self, dataset: str, source: str, path: str, sha256: str, fmt: str
+    ) -> IngestTransaction:
+        return IngestTransaction(self, dataset, source, path, sha256, fmt)
+
+    def drop_dataset(self, name: str) -> list[str]:
+        """Remove a dataset and all its statements. Returns the entity ids it
+        touched (the caller re-indexes them)."""
+        if not self.has_dataset(name):
+            raise DatasetNotFound(f"no dataset named {name!r} (see `threadline datasets`)")
+        con = self.con
+        con.begin()
+        try:
+            touched = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT entity_id FROM statements WHERE dataset = ?", [name]
+                ).fetchall()
+            ]
+            con.execute("DELETE FROM statements WHERE dataset = ?", [name])
+            con.execute("DELETE FROM ingests WHERE dataset = ?", [name])
+            con.execute("DELETE FROM datasets WHERE name = ?", [name])
+            self.set_meta("generation", str(self.generation + 1))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return touched
+
+
+class IngestTransaction:
+    """All statements of one source file, written in one transaction that
+    replaces what an earlier ingest of the same (dataset, source) wrote."""
+
+    def __init__(
+        self, store: StatementStore, dataset: str, source: str, path: str, sha256: str, fmt: str
+    ) -> None:
+        self.store = store
+        self.con = store.con
+        self.dataset = dataset
+        self.source = source
+        self.path = path
+        self.sha256 = sha256
+        self.format = fmt
+        self.started_at = datetime.now()
+        self.statements = 0
+        self.con.begin()
+        self.open = True
+        row = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()
+        assert row is not None
+        self.ingest_id = int(row[0])
+        self.con.execute(
+            "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING",
+            [dataset, self.started_at],
+        )
+
+    def append(self, batch: pa.Table) -> None:
+        """Append a batch with the columns in ``STATEMENT_COLUMNS``."""
+        if batch.num_rows == 0:
+            return
+        self.con.register("_tl_batch", batch)
+        try:
+            self.con.execute(
+                """
+                INSERT INTO statements
+                SELECT sha1(concat_ws('.', $dataset, entity_id, prop, value)
+                            || CASE WHEN lang IS NULL THEN '' ELSE '@' || lang END),
+                       entity_id, schema, prop, prop_type, value, original_value, lang,
+                       $dataset, $source, source_line, $now, $now, $ingest
+                FROM _tl_batch
+                """,
+                {
+                    "dataset": self.dataset,
+                    "source": self.source,
+                    "now": self.started_at,
+                    "ingest": self.ingest_id,
+                },
+            )
+        finally:
+            self.con.unregister("_tl_batch")
+        self.statements += batch.num_rows
+
+    def commit(self, records: int, entities: int, rejected: int) -> list[str]:
+        """Replace the earlier version of this source and commit. Returns the
+        entity ids touched (old and new), for the search index."""
+        con = self.con
+        params = {"dataset": self.dataset, "source": self.source, "ingest": self.ingest_id}
+        where = {"dataset": self.dataset, "source": self.source}
+        try:
+            touched = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT entity_id FROM statements "
+                    "WHERE dataset = $dataset AND source = $source",
+                    where,
+                ).fetchall()
+            ]
+            # A value seen before in this source keeps the date it was first seen.
+            con.execute(
+                """
+                UPDATE statements AS s SET first_seen = o.first_seen
+                FROM (SELECT id, min(first_seen) AS first_seen FROM statements
+                      WHERE dataset = $dataset AND source = $source AND ingest_id <> $ingest
+                      GROUP BY id) AS o
+                WHERE s.ingest_id = $ingest AND s.id = o.id
+                """,
+                params,
+            )
+            con.execute(
+                "DELETE FROM statements "
+                "WHERE dataset = $dataset AND source = $source AND ingest_id <> $ingest",
+                params,
+            )
+            con.execute(
+                "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    self.ingest_id,
+                    self.dataset,
+                    self.source,
+                    self.path,
+                    self.sha256,
+                    self.format,
+                    self.started_at,
+                    datetime.now(),
+                    records,
+                    entities,
+                    self.statements,
+                    rejected,
+                ],
+            )
+            self.store.set_meta("generation", str(self.store.generation + 1))
+            con.commit()
+            self.open = False
+        except BaseException:
+            self.rollback()
+            raise
+        return touched
+
+    def rollback(self) -> None:
+        if self.open:
+            self.open = False
+            self.con.rollback()

@@ -1,0 +1,68 @@
+"""DuckDB tables of the statement store. Analyst work (judgements, cases,
+audit) will live in separate tables, never mixed into source statements."""
+
+SCHEMA_VERSION = "1"
+
+DDL = [
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS datasets (
+        name VARCHAR PRIMARY KEY,
+        title VARCHAR,
+        created_at TIMESTAMP NOT NULL
+    )
+    """,
+    # One row per value seen in a source row. ``id`` is FtM's statement key
+    # (sha1 of dataset, entity, property, value), so the same value seen in
+    # two rows of a file shares an id but keeps both source lines.
+    """
+    CREATE TABLE IF NOT EXISTS statements (
+        id VARCHAR NOT NULL,
+        entity_id VARCHAR NOT NULL,
+        schema VARCHAR NOT NULL,
+        prop VARCHAR NOT NULL,
+        prop_type VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        original_value VARCHAR,
+        lang VARCHAR,
+        dataset VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        source_line BIGINT,
+        first_seen TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL,
+        ingest_id BIGINT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS ingests (
+        id BIGINT PRIMARY KEY,
+        dataset VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        records BIGINT NOT NULL,
+        entities BIGINT NOT NULL,
+        statements BIGINT NOT NULL,
+        rejected BIGINT NOT NULL
+    )
+    """,
+]
+
+STATEMENT_COLUMNS = [
+    "entity_id",
+    "schema",
+    "prop",
+    "prop_type",
+    "value",
+    "original_value",
+    "lang",
+    "source_line",
+]

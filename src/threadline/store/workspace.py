@@ -1,0 +1,267 @@
+"""A workspace: one directory holding the statement store, the search index,
+rejected rows and config. Every library call starts here.
+
+::
+
+    with Workspace.open("case-files") as ws:
+        ws.ingest("registry.csv", dataset="registry", mapping="registry.yml")
+        for hit in ws.search("Иван Петров"):
+            print(ws.entity(hit.entity_id).caption)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+
+from threadline.errors import EntityNotFound, InputError, WorkspaceError, WorkspaceNotFound
+from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
+from threadline.model.entity import Entity, assemble
+from threadline.search.base import SearchHit, SearchIndex, SearchQuery
+from threadline.search.documents import index_doc
+from threadline.store.statements import DatasetInfo, StatementRow, StatementStore
+
+CONFIG_FILE = "threadline.toml"
+STORE_FILE = "store.duckdb"
+INDEX_DIR = "index"
+REJECTS_DIR = "rejects"
+ENV_VAR = "THREADLINE_WORKSPACE"
+
+DEFAULT_CONFIG = """\
+# Threadline workspace. Safe to edit; unknown keys are ignored.
+[workspace]
+format = 1
+
+[store]
+# DuckDB memory cap; large ingests spill to disk beyond it.
+memory_limit = "1GB"
+"""
+
+#: called with (entities done, entities total)
+IndexProgressFn = Callable[[int, int], None]
+
+
+class Workspace:
+    def __init__(self, path: Path) -> None:
+        """Open an existing workspace; prefer :meth:`open`, :meth:`init` or :meth:`find`."""
+        self.path = Path(path)
+        config_path = self.path / CONFIG_FILE
+        if not config_path.is_file():
+            raise WorkspaceNotFound(
+                f"{self.path} is not a Threadline workspace (no {CONFIG_FILE})",
+            )
+        try:
+            self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise WorkspaceError(f"{config_path}: invalid TOML ({exc})") from exc
+        memory = str(self.config.get("store", {}).get("memory_limit", "1GB"))
+        self.store = StatementStore(self.path / STORE_FILE, memory_limit=memory)
+        self._index: SearchIndex | None = None
+
+    # -- opening ------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], exist_ok: bool = False) -> Workspace:
+        """Create a workspace directory (or open it, with ``exist_ok``)."""
+        root = Path(path)
+        if (root / CONFIG_FILE).exists():
+            if not exist_ok:
+                raise WorkspaceError(f"{root} is already a Threadline workspace")
+            return cls(root)
+        if root.exists() and not root.is_dir():
+            raise WorkspaceError(f"{root} exists and is not a directory")
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / (CONFIG_FILE + ".tmp")
+        tmp.write_text(DEFAULT_CONFIG, "utf-8")
+        os.replace(tmp, root / CONFIG_FILE)
+        return cls(root)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Workspace:
+        return cls(Path(path))
+
+    @classmethod
+    def find(cls, explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Workspace:
+        """Locate the workspace: an explicit path, then ``$THREADLINE_WORKSPACE``,
+        then the current directory and its parents (like git)."""
+        if explicit:
+            return cls(Path(explicit))
+        env = os.environ.get(ENV_VAR)
+        if env:
+            return cls(Path(env))
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / CONFIG_FILE).is_file():
+                return cls(candidate)
+        raise WorkspaceNotFound(
+            f"no Threadline workspace in {here} or its parents",
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- ingest -------------------------------------------------------------------
+
+    def ingest(
+        self,
+        path: str | os.PathLike[str],
+        dataset: str,
+        mapping: str | os.PathLike[str] | None = None,
+        *,
+        schema: str | None = None,
+        maps: Iterable[str] = (),
+        keys: Iterable[str] = (),
+        format: str | None = None,
+        encoding: str = "utf-8",
+        sheet: str | None = None,
+        on_error: OnError = "fail",
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        """Load one file into ``dataset``. Re-ingesting the same file name into
+        the same dataset replaces what it wrote before (values seen before keep
+        their first-seen date). All or nothing: on error the workspace is
+        unchanged."""
+        if on_error not in ("fail", "skip"):
+            raise InputError(f"--on-error must be 'fail' or 'skip', not {on_error!r}")
+        options = IngestOptions(
+            dataset=dataset,
+            mapping=Path(mapping) if mapping is not None else None,
+            schema=schema,
+            maps=list(maps),
+            keys=list(keys),
+            format=format,
+            encoding=encoding,
+            sheet=sheet,
+            on_error=on_error,
+        )
+        report, touched = ingest_file(
+            self.store, Path(path), options, self.path / REJECTS_DIR, progress
+        )
+        self._update_index(touched)
+        return report
+
+    def datasets(self) -> list[DatasetInfo]:
+        return self.store.datasets()
+
+    def drop_dataset(self, name: str) -> None:
+        touched = self.store.drop_dataset(name)
+        self._update_index(touched)
+
+    # -- reading ------------------------------------------------------------------
+
+    def entity(self, entity_id: str) -> Entity:
+        rows = self.store.entity_rows([entity_id])
+        if not rows:
+            raise EntityNotFound(f"no entity with id {entity_id!r}")
+        return assemble(rows)
+
+    def entities(self, dataset: str | None = None) -> Iterator[Entity]:
+        """Every entity (restricted to the values of one dataset if given)."""
+        if dataset is None:
+            groups = self.store.iter_entity_groups()
+        else:
+            groups = self.store.iter_entity_groups("dataset = ?", [dataset])
+        for rows in groups:
+            yield assemble(rows)
+
+    def stats(self) -> dict[str, Any]:
+        data = self.store.stats()
+        data["indexed"] = self.index.count()
+        data["workspace"] = str(self.path)
+        return data
+
+    # -- search -------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            from threadline.search.tantivy_index import TantivyIndex
+
+            self._index = TantivyIndex(self.path / INDEX_DIR)
+        return self._index
+
+    def search(
+        self,
+        text: str,
+        *,
+        schema: str | None = None,
+        dataset: str | None = None,
+        country: str | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        self.ensure_index()
+        query = SearchQuery(text, schema=schema, dataset=dataset, country=country, limit=limit)
+        return self.index.search(query)
+
+    def ensure_index(self, progress: IndexProgressFn | None = None) -> None:
+        """Rebuild the index if a crash left it behind the store."""
+        if self.index.generation != self.store.generation:
+            self.reindex(progress)
+
+    def reindex(self, progress: IndexProgressFn | None = None) -> int:
+        index = self.index
+        index.clear()
+        total = int(self.store.stats()["entities"])
+        done = 0
+
+        def docs() -> Iterator[Any]:
+            nonlocal done
+            for rows in self.store.iter_entity_groups():
+                done += 1
+                if progress and done % 10_000 == 0:
+                    progress(done, total)
+                yield index_doc(assemble(rows))
+
+        count = index.upsert(docs())
+        index.commit(self.store.generation)
+        if progress:
+            progress(total, total)
+        return count
+
+    def _update_index(self, touched: list[str]) -> None:
+        index = self.index
+        if index.generation != self.store.generation - 1:
+            # The index missed an earlier change (a crash); start afresh.
+            self.reindex()
+            return
+        if touched:
+            found: set[str] = set()
+
+            def docs() -> Iterator[Any]:
+                for rows in self._groups_for(touched):
+                    found.add(rows[0].entity_id)
+                    yield index_doc(assemble(rows))
+
+            index.upsert(docs())
+            gone = [eid for eid in touched if eid not in found]
+            if gone:
+                index.delete(gone)
+        index.commit(self.store.generation)
+
+    def _groups_for(self, entity_ids: list[str]) -> Iterator[list[StatementRow]]:
+        ids = pa.table({"entity_id": pa.array(entity_ids, type=pa.string())})
+        con = self.store.con
+        con.register("_tl_ids", ids)
+        try:
+            yield from self.store.iter_entity_groups(
+                "entity_id IN (SELECT entity_id FROM _tl_ids)"
+            )
+        finally:
+            con.unregister("_tl_ids")
