@@ -168,8 +168,8 @@ def ingest_file(
         txn.append(batch.to_arrow())
         row = store.con.execute(
             "SELECT count(DISTINCT entity_id) FROM statements WHERE ingest_id = ?", [txn.ingest_id]
-        ).fetchone()
-        entity_count = int(row[0]) if row else 0
+        ).fetchall()
+        entity_count = int(row[0][0]) if row else 0
         touched = txn.commit(records, entity_count, rejects.count)
     except BaseException:
         txn.rollback()

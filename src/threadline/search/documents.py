@@ -24,9 +24,11 @@ def index_doc(entity: Entity) -> IndexDoc:
     names: list[str] = []
     text: list[str] = []
     for prop, value in proxy.itervalues():
-        if prop.type == registry.name:
+        # namesMentioned (names of linked parties copied onto a link) is text,
+        # not a name of this entity: an Ownership must not outrank its owner.
+        if prop.type == registry.name and prop.matchable:
             names.append(value)
-        elif prop.type in TEXT_TYPES and not prop.hidden:
+        elif (prop.type in TEXT_TYPES or prop.type == registry.name) and not prop.hidden:
             text.append(value)
     return IndexDoc(
         entity_id=entity.id,

@@ -84,8 +84,8 @@ class StatementStore:
     # -- meta -----------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute(
@@ -112,10 +112,19 @@ class StatementStore:
         return [StatementRow(*r) for r in rows]
 
     def iter_entity_groups(
-        self, where: str = "TRUE", params: list[Any] | None = None, batch_size: int = 50_000
+        self,
+        where: str = "TRUE",
+        params: list[Any] | None = None,
+        ids: list[str] | None = None,
+        batch_size: int = 50_000,
     ) -> Iterator[list[StatementRow]]:
-        """Statements grouped by entity, streamed in entity-id order."""
+        """Statements grouped by entity, streamed in entity-id order; with
+        ``ids``, only those entities."""
+        # A cursor of its own, so callers may use the store while iterating.
         cur = self.con.cursor()
+        if ids is not None:
+            cur.register("_tl_ids", pa.table({"entity_id": pa.array(ids, type=pa.string())}))
+            where = f"({where}) AND entity_id IN (SELECT entity_id FROM _tl_ids)"
         cur.execute(
             f"SELECT {ROW_COLUMNS} FROM statements WHERE {where} "
             "ORDER BY entity_id, prop, value, dataset, source, source_line",
@@ -151,14 +160,13 @@ class StatementStore:
         return [DatasetInfo(r[0], r[1], r[2], list(r[3] or []), r[4]) for r in rows]
 
     def has_dataset(self, name: str) -> bool:
-        row = self.con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchone()
-        return row is not None
+        rows = self.con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall()
+        return bool(rows)
 
     def stats(self) -> dict[str, Any]:
         total = self.con.execute(
             "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) FROM statements"
-        ).fetchone()
-        assert total is not None
+        ).fetchall()[0]
         schemata = self.con.execute(
             """
             SELECT schema, count(*) AS n
@@ -224,9 +232,8 @@ class IngestTransaction:
         self.statements = 0
         self.con.begin()
         self.open = True
-        row = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()
-        assert row is not None
-        self.ingest_id = int(row[0])
+        rows = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()
+        self.ingest_id = int(rows[0][0])
         self.con.execute(
             "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING",
             [dataset, self.started_at],

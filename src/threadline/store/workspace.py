@@ -16,11 +16,9 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
-import pyarrow as pa
-
-from threadline.errors import EntityNotFound, InputError, WorkspaceError, WorkspaceNotFound
+from threadline.errors import DatasetNotFound, EntityNotFound, InputError, WorkspaceError, WorkspaceNotFound
 from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
 from threadline.model.entity import Entity, assemble
 from threadline.search.base import SearchHit, SearchIndex, SearchQuery
@@ -181,6 +179,15 @@ class Workspace:
         for rows in groups:
             yield assemble(rows)
 
+    def export(self, fmt: str, out: IO[bytes] | Path, dataset: str | None = None) -> int:
+        """Write entities as ``ftm`` (JSON lines), ``csv`` or ``xlsx``; returns how
+        many. Spreadsheet cells are escaped against formula injection."""
+        from threadline.export import export_entities
+
+        if dataset is not None and not self.store.has_dataset(dataset):
+            raise DatasetNotFound(f"no dataset named {dataset!r} (see `threadline datasets`)")
+        return export_entities(lambda: self.entities(dataset), fmt, out)
+
     def stats(self) -> dict[str, Any]:
         data = self.store.stats()
         data["indexed"] = self.index.count()
@@ -256,12 +263,4 @@ class Workspace:
         index.commit(self.store.generation)
 
     def _groups_for(self, entity_ids: list[str]) -> Iterator[list[StatementRow]]:
-        ids = pa.table({"entity_id": pa.array(entity_ids, type=pa.string())})
-        con = self.store.con
-        con.register("_tl_ids", ids)
-        try:
-            yield from self.store.iter_entity_groups(
-                "entity_id IN (SELECT entity_id FROM _tl_ids)"
-            )
-        finally:
-            con.unregister("_tl_ids")
+        return self.store.iter_entity_groups(ids=entity_ids)
