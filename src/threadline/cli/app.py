@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -32,8 +32,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help text: identical on every terminal, and what docs/cli.md shows.
+    rich_markup_mode=None,
 )
-datasets_app = typer.Typer(help="List and drop datasets.", no_args_is_help=False)
+datasets_app = typer.Typer(help="List and drop datasets.", rich_markup_mode=None)
 app.add_typer(datasets_app, name="datasets")
 
 
@@ -63,12 +65,12 @@ def open_workspace() -> Workspace:
     return Workspace.find(Options.workspace)
 
 
-class OnErrorChoice(str, Enum):
+class OnErrorChoice(StrEnum):
     fail = "fail"
     skip = "skip"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     ftm = "ftm"
     csv = "csv"
     xlsx = "xlsx"
@@ -85,8 +87,13 @@ def init(
 
 @app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="File to load (CSV, TSV, XLSX, JSON, NDJSON, "
-                                         "Parquet, FtM entities or FtM statements).")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="File to load (CSV, TSV, XLSX, JSON, NDJSON, "
+            "Parquet, FtM entities or FtM statements)."
+        ),
+    ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name.")],
     mapping: Annotated[
         Path | None, typer.Option("--mapping", "-m", help="FtM mapping YAML (as `ftm map` reads).")
@@ -100,8 +107,11 @@ def ingest(
     ] = None,
     keys: Annotated[
         list[str] | None,
-        typer.Option("--key", help="Quick mode: column(s) that identify a row's entity "
-                     "(default: all mapped columns)."),
+        typer.Option(
+            "--key",
+            help="Quick mode: column(s) that identify a row's entity "
+            "(default: all mapped columns).",
+        ),
     ] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="Override the format detected from the name.")
@@ -110,8 +120,11 @@ def ingest(
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
     on_error: Annotated[
         OnErrorChoice,
-        typer.Option("--on-error", help="fail: stop and change nothing; skip: write bad rows to "
-                     "a rejects file and load the rest."),
+        typer.Option(
+            "--on-error",
+            help="fail: stop and change nothing; skip: write bad rows to "
+            "a rejects file and load the rest.",
+        ),
     ] = OnErrorChoice.fail,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -189,7 +202,9 @@ def show(
     if as_json:
         emit_json(entity.to_dict())
         return
-    out.print(f"[bold]{escape(entity.caption)}[/bold]  [dim]{entity.schema.name}  {entity.id}[/dim]")
+    out.print(
+        f"[bold]{escape(entity.caption)}[/bold]  [dim]{entity.schema.name}  {entity.id}[/dim]"
+    )
     out.print(f"datasets: {', '.join(entity.datasets)}")
     table = Table("property", "value", "dataset", "source", "as written")
     for row in entity.statements:
@@ -206,8 +221,10 @@ def show(
             escape(row.original_value or ""),
         )
     out.print(table)
-    seen_in = sorted({(r.dataset, r.source, r.source_line) for r in entity.statements
-                      if r.prop == "id"}, key=lambda k: (k[0], k[1], k[2] or 0))
+    seen_in = sorted(
+        {(r.dataset, r.source, r.source_line) for r in entity.statements if r.prop == "id"},
+        key=lambda k: (k[0], k[1], k[2] or 0),
+    )
     if seen_in:
         rows = ", ".join(f"{s}:{line}" for _, s, line in seen_in[:10])
         more = f" and {len(seen_in) - 10} more" if len(seen_in) > 10 else ""
@@ -316,9 +333,7 @@ def demo(
     with Workspace.init(directory) as ws:
         for source in DEMO_SOURCES:
             with ingest_progress(f"{source.path.name} → {source.dataset}") as progress:
-                report = ws.ingest(
-                    source.path, source.dataset, source.mapping, progress=progress
-                )
+                report = ws.ingest(source.path, source.dataset, source.mapping, progress=progress)
             err.print(
                 f"{source.dataset:>12}: {report.records:,} rows from {report.source}, "
                 f"{report.entities:,} entities"
@@ -345,10 +360,10 @@ def main() -> None:
     except typer.Abort:
         sys.exit(1)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        # Usage errors (Typer's vendored click) know how to show themselves.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(exc.exit_code)
         raise
 

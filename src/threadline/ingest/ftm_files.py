@@ -18,6 +18,7 @@ from followthemoney.schema import Schema
 from threadline.errors import InputError, Location, RejectedValue
 from threadline.ingest.readers.base import CountingReader
 from threadline.ingest.readers.csv_reader import CSVReader
+from threadline.model.fastclean import clean_value
 
 STATEMENT_FIELDS = {"entity_id", "prop", "schema", "value"}
 
@@ -59,11 +60,11 @@ def sniff_ftm(path: Path) -> str | None:
         if isinstance(first, dict):
             if "schema" in first and ("properties" in first or "id" in first):
                 return "entities"
-            if STATEMENT_FIELDS <= first.keys():
+            if first.keys() >= STATEMENT_FIELDS:
                 return "statements"
     if suffix == ".csv":
         header = set(next(csv.reader([head.decode("utf-8", "replace")]), []))
-        if STATEMENT_FIELDS <= header:
+        if header >= STATEMENT_FIELDS:
             return "statements"
     return None
 
@@ -100,7 +101,7 @@ class _Cleaner:
         if cleaned == "":
             if len(self.cache) > 500_000:
                 self.cache.clear()
-            cleaned = self.cache[key] = prop.type.clean_text(raw, format=prop.format)
+            cleaned = self.cache[key] = clean_value(prop.type, raw, format=prop.format)
         if cleaned is None:
             if not raw.strip():
                 return None

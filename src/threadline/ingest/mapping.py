@@ -24,11 +24,11 @@ from followthemoney.mapping.csv import CSVSource
 from followthemoney.mapping.entity import EntityMapping
 from followthemoney.mapping.property import PropertyMapping
 from followthemoney.mapping.query import QueryMapping
-from followthemoney.namespace import Namespace
 from followthemoney.property import Property
 from followthemoney.types import registry
 
 from threadline.errors import Location, MappingError, RejectedValue
+from threadline.model.fastclean import FastSigner, clean_value
 
 #: one mapped value: (property, cleaned value, raw value or None when identical)
 Value = tuple[Property, str, str | None]
@@ -85,7 +85,9 @@ def quick_mapping(schema: str, pairs: list[str], keys: list[str] | None) -> dict
     if not properties:
         raise MappingError("--schema needs at least one --map property=column")
     key_columns = keys or sorted({c for p in properties.values() for c in p["columns"]})
-    return {"entities": {"entity": {"schema": schema, "keys": key_columns, "properties": properties}}}
+    return {
+        "entities": {"entity": {"schema": schema, "keys": key_columns, "properties": properties}}
+    }
 
 
 def _suggest(name: str, options: Iterable[str]) -> str | None:
@@ -109,7 +111,7 @@ def check_query(query: dict[str, Any], where: Location) -> None:
                 where,
                 hint=_suggest(str(schema_name), model.schemata) or "see `ftm ref schemata`",
             )
-        for prop_name in (spec.get("properties") or {}).keys():
+        for prop_name in (spec.get("properties") or {}):
             if schema.get(prop_name) is None:
                 raise MappingError(
                     f"entity {name!r}: schema {schema.name} has no property {prop_name!r}",
@@ -143,7 +145,7 @@ class CompiledMapping:
         if not queries:
             raise MappingError("no queries found", where, hint="see docs/ingest.md for the format")
         self.dataset = dataset
-        self.namespace = Namespace(dataset)
+        self.signer = FastSigner(dataset)
         self.queries: list[tuple[QueryMapping, CSVSource, list[_CompiledEntity]]] = []
         for data in queries:
             check_query(data, where)
@@ -174,7 +176,7 @@ class CompiledMapping:
         if signed == "":
             if len(cache) > 500_000:
                 cache.clear()
-            signed = cache[entity_id] = self.namespace.sign(entity_id)
+            signed = cache[entity_id] = self.signer.sign(entity_id)
         return signed
 
     def _clean(self, pm: PropertyMapping, raw: str) -> str | None:
@@ -187,7 +189,7 @@ class CompiledMapping:
         if len(cache) > 1_000_000:
             cache.clear()
         prop = pm.prop
-        cleaned = prop.type.clean_text(raw, fuzzy=pm.fuzzy, format=pm.format or prop.format)
+        cleaned = clean_value(prop.type, raw, pm.fuzzy, pm.format or prop.format)
         cache[key] = cleaned
         return cleaned
 
@@ -198,7 +200,7 @@ class CompiledMapping:
         ``reject`` (with its column); without one it is dropped, as ``ftm map``
         drops it."""
         out: list[MappedEntity] = []
-        for query, source, entities in self.queries:
+        for _query, source, entities in self.queries:
             if not source.check_filters(data):
                 continue
             mapped: dict[str, tuple[str, list[str]]] = {}

@@ -115,8 +115,12 @@ def ingest_file(
     kind, fmt = _plan(path, options)
     total = path.stat().st_size
     stamp = started.strftime("%Y%m%dT%H%M%S")
-    rejects = _Rejects(options.on_error, rejects_dir / f"{options.dataset}-{path.name}-{stamp}.jsonl")
-    txn = store.begin_ingest(options.dataset, path.name, str(path.resolve()), file_sha256(path), fmt)
+    rejects = _Rejects(
+        options.on_error, rejects_dir / f"{options.dataset}-{path.name}-{stamp}.jsonl"
+    )
+    txn = store.begin_ingest(
+        options.dataset, path.name, str(path.resolve()), file_sha256(path), fmt
+    )
     batch = StatementBatch()
     records = 0
     try:
@@ -248,9 +252,7 @@ def _check_columns(
         )
 
 
-def _ftm_items(
-    path: Path, kind: str
-) -> tuple[list[CountingReader], Iterator[FtMItem]]:
+def _ftm_items(path: Path, kind: str) -> tuple[list[CountingReader], Iterator[FtMItem]]:
     counters: list[CountingReader] = []
     if kind == "entities":
         return counters, read_ftm_entities(path, counters)

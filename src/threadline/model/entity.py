@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,11 +58,8 @@ class Entity:
         return data
 
 
-def common_schema(names: set[str]) -> Schema:
-    """The most specific schema compatible with all ``names``: sources may
-    call the same id a LegalEntity and a Company. Incompatible schemata (a
-    data error upstream) fall back to the first name, sorted, so the result is
-    stable."""
+@functools.lru_cache(maxsize=1024)
+def _common_schema(names: frozenset[str]) -> Schema:
     ordered = sorted(names)
     schema = model.get(ordered[0])
     assert schema is not None
@@ -71,6 +69,27 @@ def common_schema(names: set[str]) -> Schema:
         except InvalidData:
             continue
     return schema
+
+
+def common_schema(names: set[str]) -> Schema:
+    """The most specific schema compatible with all ``names``: sources may
+    call the same id a LegalEntity and a Company. Incompatible schemata (a
+    data error upstream) fall back to the first name, sorted, so the result is
+    stable."""
+    return _common_schema(frozenset(names))
+
+
+def build_proxy(
+    entity_id: str, schemata: list[str], props: list[str], values: list[str]
+) -> ValueEntity:
+    """An FtM proxy from already-clean (property, value) pairs."""
+    schema = common_schema(set(schemata))
+    proxy = ValueEntity(schema, {"id": entity_id}, cleaned=True)
+    for name, value in zip(props, values, strict=True):
+        prop = schema.get(name)
+        if prop is not None:
+            proxy.unsafe_add(prop, value, cleaned=True)
+    return proxy
 
 
 def assemble(rows: list[StatementRow]) -> Entity:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from followthemoney.entity import ValueEntity
 from followthemoney.types import registry
 
 from threadline.model.entity import Entity
@@ -20,7 +21,10 @@ TEXT_TYPES = {
 
 
 def index_doc(entity: Entity) -> IndexDoc:
-    proxy = entity.proxy
+    return proxy_doc(entity.proxy, entity.datasets)
+
+
+def proxy_doc(proxy: ValueEntity, datasets: list[str]) -> IndexDoc:
     names: list[str] = []
     text: list[str] = []
     for prop, value in proxy.itervalues():
@@ -31,11 +35,11 @@ def index_doc(entity: Entity) -> IndexDoc:
         elif (prop.type in TEXT_TYPES or prop.type == registry.name) and not prop.hidden:
             text.append(value)
     return IndexDoc(
-        entity_id=entity.id,
+        entity_id=str(proxy.id),
         schema=proxy.schema.name,
         schemata=sorted(s.name for s in proxy.schema.schemata),
-        caption=entity.caption,
-        datasets=entity.datasets,
+        caption=proxy.caption,
+        datasets=sorted(datasets),
         countries=sorted(proxy.get_type_values(registry.country)),
         names=names,
         text=text,

@@ -145,6 +145,29 @@ class StatementStore:
             yield group
         cur.close()
 
+    def iter_entity_values(
+        self, ids: list[str] | None = None, batch_size: int = 20_000
+    ) -> Iterator[tuple[str, list[str], list[str], list[str], list[str]]]:
+        """Per entity: (id, schemata, datasets, props, values) — a lean,
+        aggregated read for indexing, without per-statement provenance."""
+        cur = self.con.cursor()
+        where = "TRUE"
+        if ids is not None:
+            cur.register("_tl_ids", pa.table({"entity_id": pa.array(ids, type=pa.string())}))
+            where = "entity_id IN (SELECT entity_id FROM _tl_ids)"
+        reader = cur.sql(
+            f"""
+            SELECT entity_id, list(DISTINCT schema), list(DISTINCT dataset),
+                   list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
+            FROM statements WHERE {where} GROUP BY entity_id
+            """
+        ).to_arrow_reader(batch_size)
+        for batch in reader:
+            columns = [batch.column(i).to_pylist() for i in range(5)]
+            for row in zip(*columns, strict=True):
+                yield row[0], row[1], row[2], row[3] or [], row[4] or []
+        cur.close()
+
     def datasets(self) -> list[DatasetInfo]:
         rows = self.con.execute(
             """

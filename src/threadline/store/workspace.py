@@ -18,12 +18,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from threadline.errors import DatasetNotFound, EntityNotFound, InputError, WorkspaceError, WorkspaceNotFound
+from threadline.errors import (
+    DatasetNotFound,
+    EntityNotFound,
+    InputError,
+    WorkspaceError,
+    WorkspaceNotFound,
+)
 from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
-from threadline.model.entity import Entity, assemble
-from threadline.search.base import SearchHit, SearchIndex, SearchQuery
-from threadline.search.documents import index_doc
-from threadline.store.statements import DatasetInfo, StatementRow, StatementStore
+from threadline.model.entity import Entity, assemble, build_proxy
+from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery
+from threadline.search.documents import proxy_doc
+from threadline.store.statements import DatasetInfo, StatementStore
 
 CONFIG_FILE = "threadline.toml"
 STORE_FILE = "store.duckdb"
@@ -85,7 +91,9 @@ class Workspace:
         return cls(Path(path))
 
     @classmethod
-    def find(cls, explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Workspace:
+    def find(
+        cls, explicit: str | os.PathLike[str] | None = None, start: Path | None = None
+    ) -> Workspace:
         """Locate the workspace: an explicit path, then ``$THREADLINE_WORKSPACE``,
         then the current directory and its parents (like git)."""
         if explicit:
@@ -102,6 +110,9 @@ class Workspace:
         )
 
     def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
         self.store.close()
 
     def __enter__(self) -> Workspace:
@@ -228,13 +239,13 @@ class Workspace:
         total = int(self.store.stats()["entities"])
         done = 0
 
-        def docs() -> Iterator[Any]:
+        def docs() -> Iterator[IndexDoc]:
             nonlocal done
-            for rows in self.store.iter_entity_groups():
+            for entity_id, schemata, datasets, props, values in self.store.iter_entity_values():
                 done += 1
                 if progress and done % 10_000 == 0:
                     progress(done, total)
-                yield index_doc(assemble(rows))
+                yield proxy_doc(build_proxy(entity_id, schemata, props, values), datasets)
 
         count = index.upsert(docs())
         index.commit(self.store.generation)
@@ -251,10 +262,12 @@ class Workspace:
         if touched:
             found: set[str] = set()
 
-            def docs() -> Iterator[Any]:
-                for rows in self._groups_for(touched):
-                    found.add(rows[0].entity_id)
-                    yield index_doc(assemble(rows))
+            def docs() -> Iterator[IndexDoc]:
+                for entity_id, schemata, datasets, props, values in self.store.iter_entity_values(
+                    touched
+                ):
+                    found.add(entity_id)
+                    yield proxy_doc(build_proxy(entity_id, schemata, props, values), datasets)
 
             index.upsert(docs())
             gone = [eid for eid in touched if eid not in found]
@@ -262,5 +275,3 @@ class Workspace:
                 index.delete(gone)
         index.commit(self.store.generation)
 
-    def _groups_for(self, entity_ids: list[str]) -> Iterator[list[StatementRow]]:
-        return self.store.iter_entity_groups(ids=entity_ids)

@@ -47,7 +47,9 @@ class CSVReader:
             except UnicodeDecodeError as exc:
                 raise self._decode_error(exc, 1) from exc
             except csv.Error as exc:
-                raise InputError(f"malformed CSV header: {exc}", Location(str(self.path), 1)) from exc
+                raise InputError(
+                    f"malformed CSV header: {exc}", Location(str(self.path), 1)
+                ) from exc
         if not header:
             raise InputError("the file is empty: no header row", Location(str(self.path), 1))
         seen: set[str] = set()

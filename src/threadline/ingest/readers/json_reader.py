@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from followthemoney.util import sanitize_text
@@ -61,7 +61,7 @@ class JSONRecordReader:
             else:
                 yield from self._iter_array(fh)
 
-    def _iter_lines(self, fh: io.BufferedReader) -> Iterator[Record]:
+    def _iter_lines(self, fh: IO[bytes]) -> Iterator[Record]:
         path = str(self.path)
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
@@ -86,7 +86,7 @@ class JSONRecordReader:
             flatten(obj, "", data)
             yield Record(number, data)
 
-    def _iter_array(self, fh: io.BufferedReader) -> Iterator[Record]:
+    def _iter_array(self, fh: IO[bytes]) -> Iterator[Record]:
         import ijson
 
         path = str(self.path)

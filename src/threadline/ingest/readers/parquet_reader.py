@@ -20,10 +20,8 @@ class ParquetReader:
         self.path = path
         try:
             self._file = pq.ParquetFile(path)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises several unrelated types
-            raise InputError(
-                f"not a readable Parquet file ({exc})", Location(str(path))
-            ) from exc
+        except Exception as exc:
+            raise InputError(f"not a readable Parquet file ({exc})", Location(str(path))) from exc
         self.columns: list[str] | None = list(self._file.schema_arrow.names)
         self._rows = self._file.metadata.num_rows
         self._done = 0
