@@ -29,10 +29,12 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 
 docs: setup
-	$(BIN)/python -m threadline.cli.docs > docs/cli.md
+	COLUMNS=100 $(BIN)/python -m threadline.cli.docs > docs/cli.md
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_ingest.py --rows 100000
+	$(BIN)/python bench/bench_memory.py --rows 5000000
+	$(BIN)/python bench/bench_search.py --n 1000000
 
 clean:
 	rm -rf $(VENV) demo-workspace

@@ -31,12 +31,14 @@ def export_entities(entities: EntitySource, fmt: str, out: IO[bytes] | Path) -> 
         if not isinstance(out, Path):
             raise InputError("XLSX cannot be written to standard output", hint="pass -o FILE.xlsx")
         return _export_xlsx(entities, out)
-    raise InputError(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(EXPORT_FORMATS)}")
+    raise InputError(
+        f"unknown export format {fmt!r}", hint=f"use one of {', '.join(EXPORT_FORMATS)}"
+    )
 
 
 def _open(out: IO[bytes] | Path) -> tuple[IO[bytes], bool]:
     if isinstance(out, Path):
-        return open(out, "wb"), True  # noqa: SIM115
+        return open(out, "wb"), True
     return out, False
 
 
