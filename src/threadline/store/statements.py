@@ -69,6 +69,7 @@ class StatementStore:
             self.con.execute(f"SET threads = {int(threads)}")
         for ddl in DDL:
             self.con.execute(ddl)
+        self._active: set[int] = set()
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
@@ -77,6 +78,7 @@ class StatementStore:
                 f"the store was written by schema version {version}, this Threadline reads "
                 f"version {SCHEMA_VERSION}"
             )
+        self.collect_garbage()
 
     def close(self) -> None:
         self.con.close()
@@ -105,7 +107,7 @@ class StatementStore:
         if not entity_ids:
             return []
         rows = self.con.execute(
-            f"SELECT {ROW_COLUMNS} FROM statements WHERE list_contains(?, entity_id) "
+            f"SELECT {ROW_COLUMNS} FROM live_statements WHERE list_contains(?, entity_id) "
             "ORDER BY entity_id, prop, value, dataset, source, source_line",
             [entity_ids],
         ).fetchall()
@@ -126,7 +128,7 @@ class StatementStore:
             cur.register("_tl_ids", pa.table({"entity_id": pa.array(ids, type=pa.string())}))
             where = f"({where}) AND entity_id IN (SELECT entity_id FROM _tl_ids)"
         cur.execute(
-            f"SELECT {ROW_COLUMNS} FROM statements WHERE {where} "
+            f"SELECT {ROW_COLUMNS} FROM live_statements WHERE {where} "
             "ORDER BY entity_id, prop, value, dataset, source, source_line",
             params or [],
         )
@@ -159,7 +161,7 @@ class StatementStore:
             f"""
             SELECT entity_id, list(DISTINCT schema), list(DISTINCT dataset),
                    list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
-            FROM statements WHERE {where} GROUP BY entity_id
+            FROM live_statements WHERE {where} GROUP BY entity_id
             """
         ).to_arrow_reader(batch_size)
         for batch in reader:
@@ -172,11 +174,12 @@ class StatementStore:
         rows = self.con.execute(
             """
             SELECT d.name,
-                   (SELECT count(DISTINCT entity_id) FROM statements s WHERE s.dataset = d.name),
-                   (SELECT count(*) FROM statements s WHERE s.dataset = d.name),
+                   (SELECT count(DISTINCT entity_id) FROM live_statements s WHERE s.dataset = d.name),
+                   (SELECT count(*) FROM live_statements s WHERE s.dataset = d.name),
                    (SELECT list(DISTINCT source ORDER BY source) FROM ingests i
-                     WHERE i.dataset = d.name),
-                   (SELECT max(finished_at) FROM ingests i WHERE i.dataset = d.name)
+                     WHERE i.dataset = d.name AND i.state = 'live'),
+                   (SELECT max(finished_at) FROM ingests i
+                     WHERE i.dataset = d.name AND i.state = 'live')
             FROM datasets d ORDER BY d.name
             """
         ).fetchall()
@@ -188,12 +191,12 @@ class StatementStore:
 
     def stats(self) -> dict[str, Any]:
         total = self.con.execute(
-            "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) FROM statements"
+            "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) FROM live_statements"
         ).fetchall()[0]
         schemata = self.con.execute(
             """
             SELECT schema, count(*) AS n
-            FROM (SELECT entity_id, any_value(schema) AS schema FROM statements GROUP BY entity_id)
+            FROM (SELECT entity_id, any_value(schema) AS schema FROM live_statements GROUP BY entity_id)
             GROUP BY schema ORDER BY n DESC, schema
             """
         ).fetchall()
@@ -207,6 +210,24 @@ class StatementStore:
 
     # -- writing ----------------------------------------------------------------
 
+    def collect_garbage(self) -> int:
+        """Delete statements no reader can see: those of ingests that were
+        replaced, dropped, or killed while pending. Safe to run any time no
+        ingest is in flight (DuckDB's file lock makes this process the only
+        writer, so on open every pending ingest is a dead one)."""
+        con = self.con
+        con.execute(
+            "UPDATE ingests SET state = 'failed' WHERE state = 'pending' AND id NOT IN "
+            "(SELECT unnest(?::BIGINT[]))",
+            [sorted(self._active)],
+        )
+        rows = con.execute(
+            "DELETE FROM statements WHERE ingest_id IN "
+            "(SELECT id FROM ingests WHERE state NOT IN ('live', 'pending'))"
+        ).fetchall()
+        con.execute("DELETE FROM ingests WHERE state IN ('failed', 'dropped')")
+        return int(rows[0][0]) if rows else 0
+
     def begin_ingest(
         self, dataset: str, source: str, path: str, sha256: str, fmt: str
     ) -> IngestTransaction:
@@ -217,29 +238,33 @@ class StatementStore:
         touched (the caller re-indexes them)."""
         if not self.has_dataset(name):
             raise DatasetNotFound(f"no dataset named {name!r} (see `threadline datasets`)")
+        touched = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT entity_id FROM live_statements WHERE dataset = ?", [name]
+            ).fetchall()
+        ]
         con = self.con
         con.begin()
         try:
-            touched = [
-                r[0]
-                for r in con.execute(
-                    "SELECT DISTINCT entity_id FROM statements WHERE dataset = ?", [name]
-                ).fetchall()
-            ]
-            con.execute("DELETE FROM statements WHERE dataset = ?", [name])
-            con.execute("DELETE FROM ingests WHERE dataset = ?", [name])
+            con.execute(
+                "UPDATE ingests SET state = 'dropped' WHERE dataset = ? AND state = 'live'", [name]
+            )
             con.execute("DELETE FROM datasets WHERE name = ?", [name])
             self.set_meta("generation", str(self.generation + 1))
             con.commit()
         except BaseException:
             con.rollback()
             raise
+        self.collect_garbage()
         return touched
 
 
 class IngestTransaction:
-    """All statements of one source file, written in one transaction that
-    replaces what an earlier ingest of the same (dataset, source) wrote."""
+    """All statements of one source file. They are written in committed
+    batches under a pending ingest id, invisible to readers, then made live in
+    one small transaction that retires what an earlier ingest of the same
+    (dataset, source) wrote. Memory stays bounded whatever the file size."""
 
     def __init__(
         self, store: StatementStore, dataset: str, source: str, path: str, sha256: str, fmt: str
@@ -253,14 +278,23 @@ class IngestTransaction:
         self.format = fmt
         self.started_at = datetime.now()
         self.statements = 0
-        self.con.begin()
-        self.open = True
         rows = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()
         self.ingest_id = int(rows[0][0])
         self.con.execute(
-            "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING",
-            [dataset, self.started_at],
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 'pending')",
+            [
+                self.ingest_id,
+                dataset,
+                source,
+                path,
+                sha256,
+                fmt,
+                self.started_at,
+                self.started_at,
+            ],
         )
+        store._active.add(self.ingest_id)
+        self.open = True
 
     def append(self, batch: pa.Table) -> None:
         """Append a batch with the columns in ``STATEMENT_COLUMNS``."""
@@ -289,52 +323,43 @@ class IngestTransaction:
         self.statements += batch.num_rows
 
     def commit(self, records: int, entities: int, rejected: int) -> list[str]:
-        """Replace the earlier version of this source and commit. Returns the
-        entity ids touched (old and new), for the search index."""
+        """Make this ingest live, retiring the earlier version of its source.
+        Returns the entity ids touched (old and new), for the search index."""
         con = self.con
-        params = {"dataset": self.dataset, "source": self.source, "ingest": self.ingest_id}
         where = {"dataset": self.dataset, "source": self.source}
+        params = {**where, "ingest": self.ingest_id}
         try:
+            old = "SELECT id FROM ingests WHERE dataset = $dataset AND source = $source " \
+                "AND state = 'live'"
             touched = [
                 r[0]
                 for r in con.execute(
-                    "SELECT DISTINCT entity_id FROM statements "
-                    "WHERE dataset = $dataset AND source = $source",
-                    where,
+                    f"SELECT DISTINCT entity_id FROM statements WHERE ingest_id = $ingest "
+                    f"OR ingest_id IN ({old})",
+                    params,
                 ).fetchall()
             ]
-            # A value seen before in this source keeps the date it was first seen.
+            # A value seen before in this source keeps the date it was first
+            # seen. The new rows are still invisible, so this needs no lock-step.
             con.execute(
-                """
+                f"""
                 UPDATE statements AS s SET first_seen = o.first_seen
                 FROM (SELECT id, min(first_seen) AS first_seen FROM statements
-                      WHERE dataset = $dataset AND source = $source AND ingest_id <> $ingest
-                      GROUP BY id) AS o
+                      WHERE ingest_id IN ({old}) GROUP BY id) AS o
                 WHERE s.ingest_id = $ingest AND s.id = o.id
                 """,
                 params,
             )
+            con.begin()
+            con.execute(f"UPDATE ingests SET state = 'replaced' WHERE id IN ({old})", where)
             con.execute(
-                "DELETE FROM statements "
-                "WHERE dataset = $dataset AND source = $source AND ingest_id <> $ingest",
-                params,
+                "UPDATE ingests SET state = 'live', finished_at = ?, records = ?, entities = ?, "
+                "statements = ?, rejected = ? WHERE id = ?",
+                [datetime.now(), records, entities, self.statements, rejected, self.ingest_id],
             )
             con.execute(
-                "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    self.ingest_id,
-                    self.dataset,
-                    self.source,
-                    self.path,
-                    self.sha256,
-                    self.format,
-                    self.started_at,
-                    datetime.now(),
-                    records,
-                    entities,
-                    self.statements,
-                    rejected,
-                ],
+                "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING",
+                [self.dataset, self.started_at],
             )
             self.store.set_meta("generation", str(self.store.generation + 1))
             con.commit()
@@ -342,9 +367,19 @@ class IngestTransaction:
         except BaseException:
             self.rollback()
             raise
+        self.store._active.discard(self.ingest_id)
+        self.store.collect_garbage()
         return touched
 
     def rollback(self) -> None:
-        if self.open:
-            self.open = False
+        """Abandon the ingest: its rows were never visible; delete them now."""
+        if not self.open:
+            return
+        self.open = False
+        try:
             self.con.rollback()
+        except duckdb.TransactionException:
+            pass  # no explicit transaction was open
+        self.store._active.discard(self.ingest_id)
+        self.con.execute("UPDATE ingests SET state = 'failed' WHERE id = ?", [self.ingest_id])
+        self.store.collect_garbage()

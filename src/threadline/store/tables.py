@@ -1,7 +1,7 @@
 """DuckDB tables of the statement store. Analyst work (judgements, cases,
 audit) will live in separate tables, never mixed into source statements."""
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 DDL = [
     """
@@ -51,8 +51,20 @@ DDL = [
         records BIGINT NOT NULL,
         entities BIGINT NOT NULL,
         statements BIGINT NOT NULL,
-        rejected BIGINT NOT NULL
+        rejected BIGINT NOT NULL,
+        -- pending: being written; live: visible; replaced/dropped/failed: to delete
+        state VARCHAR NOT NULL
     )
+    """,
+    # Readers only ever see statements of live ingests. An ingest writes its
+    # statements in committed batches while pending (so memory stays bounded),
+    # then one small transaction makes it live and retires the version it
+    # replaces: the switch is atomic, and a killed ingest leaves only invisible
+    # rows that the next open removes.
+    """
+    CREATE OR REPLACE VIEW live_statements AS
+    SELECT * FROM statements
+    WHERE ingest_id IN (SELECT id FROM ingests WHERE state = 'live')
     """,
 ]
 
