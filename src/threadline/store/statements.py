@@ -148,27 +148,35 @@ class StatementStore:
         cur.close()
 
     def iter_entity_values(
-        self, ids: list[str] | None = None, batch_size: int = 20_000
+        self, ids: list[str] | None = None, chunk: int = 50_000
     ) -> Iterator[tuple[str, list[str], list[str], list[str], list[str]]]:
-        """Per entity: (id, schemata, datasets, props, values) — a lean,
-        aggregated read for indexing, without per-statement provenance."""
+        """Per entity: (id, schemata, datasets, props, values): a lean,
+        aggregated read for indexing, without per-statement provenance.
+        Aggregates ``chunk`` entities at a time so memory stays bounded."""
         cur = self.con.cursor()
-        where = "TRUE"
-        if ids is not None:
-            cur.register("_tl_ids", pa.table({"entity_id": pa.array(ids, type=pa.string())}))
-            where = "entity_id IN (SELECT entity_id FROM _tl_ids)"
-        reader = cur.sql(
-            f"""
+        query = """
             SELECT entity_id, list(DISTINCT schema), list(DISTINCT dataset),
                    list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
             FROM live_statements WHERE {where} GROUP BY entity_id
-            """
-        ).to_arrow_reader(batch_size)
-        for batch in reader:
-            columns = [batch.column(i).to_pylist() for i in range(5)]
-            for row in zip(*columns, strict=True):
-                yield row[0], row[1], row[2], row[3] or [], row[4] or []
-        cur.close()
+        """
+        try:
+            if ids is not None:
+                for start in range(0, len(ids), chunk):
+                    part = pa.table(
+                        {"entity_id": pa.array(ids[start : start + chunk], pa.string())}
+                    )
+                    cur.register("_tl_ids", part)
+                    where = "entity_id IN (SELECT entity_id FROM _tl_ids)"
+                    yield from _rows(cur.sql(query.format(where=where)).fetchall())
+                    cur.unregister("_tl_ids")
+            else:
+                total = int(self.stats()["entities"])
+                parts = max(1, -(-total // chunk))
+                for part_no in range(parts):
+                    where = f"hash(entity_id) % {parts} = {part_no}"
+                    yield from _rows(cur.sql(query.format(where=where)).fetchall())
+        finally:
+            cur.close()
 
     def datasets(self) -> list[DatasetInfo]:
         rows = self.con.execute(
@@ -260,6 +268,13 @@ class StatementStore:
         return touched
 
 
+def _rows(
+    rows: list[tuple[Any, ...]],
+) -> Iterator[tuple[str, list[str], list[str], list[str], list[str]]]:
+    for row in rows:
+        yield row[0], row[1], row[2], row[3] or [], row[4] or []
+
+
 class IngestTransaction:
     """All statements of one source file. They are written in committed
     batches under a pending ingest id, invisible to readers, then made live in
@@ -329,8 +344,10 @@ class IngestTransaction:
         where = {"dataset": self.dataset, "source": self.source}
         params = {**where, "ingest": self.ingest_id}
         try:
-            old = "SELECT id FROM ingests WHERE dataset = $dataset AND source = $source " \
+            old = (
+                "SELECT id FROM ingests WHERE dataset = $dataset AND source = $source "
                 "AND state = 'live'"
+            )
             touched = [
                 r[0]
                 for r in con.execute(

@@ -11,6 +11,7 @@ rejected rows and config. Every library call starts here.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
@@ -43,8 +44,8 @@ DEFAULT_CONFIG = """\
 format = 1
 
 [store]
-# DuckDB memory cap; large ingests spill to disk beyond it.
-memory_limit = "1GB"
+# DuckDB memory cap (its buffer pool); large ingests spill to disk beyond it.
+memory_limit = "512MB"
 """
 
 #: called with (entities done, entities total)
@@ -64,7 +65,7 @@ class Workspace:
             self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise WorkspaceError(f"{config_path}: invalid TOML ({exc})") from exc
-        memory = str(self.config.get("store", {}).get("memory_limit", "1GB"))
+        memory = str(self.config.get("store", {}).get("memory_limit", "512MB"))
         self.store = StatementStore(self.path / STORE_FILE, memory_limit=memory)
         self._index: SearchIndex | None = None
 
@@ -247,11 +248,24 @@ class Workspace:
                     progress(done, total)
                 yield proxy_doc(build_proxy(entity_id, schemata, props, values), datasets)
 
-        count = index.upsert(docs())
+        count = self._upsert_in_chunks(docs())
         index.commit(self.store.generation)
         if progress:
             progress(total, total)
         return count
+
+    def _upsert_in_chunks(self, docs: Iterator[IndexDoc], chunk: int = 100_000) -> int:
+        """Upsert with intermediate commits: the engine holds pending deletes
+        and documents in memory until a commit. Intermediate commits keep the
+        old generation, so a crash half-way is still detected and rebuilt."""
+        index = self.index
+        count = 0
+        while True:
+            done = index.upsert(itertools.islice(docs, chunk))
+            count += done
+            if done < chunk:
+                return count
+            index.commit(index.generation)
 
     def _update_index(self, touched: list[str]) -> None:
         index = self.index
@@ -269,9 +283,8 @@ class Workspace:
                     found.add(entity_id)
                     yield proxy_doc(build_proxy(entity_id, schemata, props, values), datasets)
 
-            index.upsert(docs())
+            self._upsert_in_chunks(docs())
             gone = [eid for eid in touched if eid not in found]
             if gone:
                 index.delete(gone)
         index.commit(self.store.generation)
-
