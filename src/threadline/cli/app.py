@@ -350,7 +350,8 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except ThreadlineError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        # soft_wrap: one line per error, whatever the width, so logs and greps work.
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was changed by the interrupted command.")

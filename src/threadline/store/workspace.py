@@ -59,7 +59,8 @@ class Workspace:
         config_path = self.path / CONFIG_FILE
         if not config_path.is_file():
             raise WorkspaceNotFound(
-                f"{self.path} is not a Threadline workspace (no {CONFIG_FILE})",
+                f"{self.path} is not a Threadline workspace (no {CONFIG_FILE}); "
+                "create one with `threadline init DIR`",
             )
         try:
             self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
@@ -107,7 +108,8 @@ class Workspace:
             if (candidate / CONFIG_FILE).is_file():
                 return cls(candidate)
         raise WorkspaceNotFound(
-            f"no Threadline workspace in {here} or its parents",
+            f"no Threadline workspace in {here} or its parents; create one with "
+            f"`threadline init DIR`, or pass -w DIR or set ${ENV_VAR}",
         )
 
     def close(self) -> None:
