@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import write_mapping, write_officers_csv  # noqa: E402
+from generate import write_mapping, write_officers_csv
 
 BIN = Path(sys.executable).parent
 
@@ -35,19 +35,32 @@ def main() -> None:
         ftm_out = tmp / "ftm.json"
         subprocess.run(
             [str(BIN / "ftm"), "map", "-d", "bench", "-o", str(ftm_out), str(mapping)],
-            check=True, stderr=subprocess.DEVNULL,
+            check=True,
+            stderr=subprocess.DEVNULL,
         )
         ftm_seconds = time.perf_counter() - t0
         ftm_ids = {json.loads(line)["id"] for line in ftm_out.open()}
 
         ws = tmp / "ws"
-        subprocess.run([str(BIN / "threadline"), "init", str(ws)], check=True,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "threadline"), "init", str(ws)], check=True, stderr=subprocess.DEVNULL
+        )
         t0 = time.perf_counter()
         subprocess.run(
-            [str(BIN / "threadline"), "-q", "-w", str(ws), "ingest", str(csv_path),
-             "-d", "bench", "-m", str(mapping)],
-            check=True, stderr=subprocess.DEVNULL,
+            [
+                str(BIN / "threadline"),
+                "-q",
+                "-w",
+                str(ws),
+                "ingest",
+                str(csv_path),
+                "-d",
+                "bench",
+                "-m",
+                str(mapping),
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
         )
         tl_seconds = time.perf_counter() - t0
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import write_mapping, write_officers_csv  # noqa: E402
+from generate import write_mapping, write_officers_csv
 
 BIN = Path(sys.executable).parent
 
@@ -35,26 +35,43 @@ def main() -> None:
         write_mapping(mapping, csv_path)
         generate_seconds = time.perf_counter() - t0
         ws = tmp / "ws"
-        subprocess.run([str(BIN / "threadline"), "init", str(ws)], check=True,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "threadline"), "init", str(ws)], check=True, stderr=subprocess.DEVNULL
+        )
         t0 = time.perf_counter()
         subprocess.run(
-            [str(BIN / "threadline"), "-q", "-w", str(ws), "ingest", str(csv_path),
-             "-d", "bench", "-m", str(mapping), "--json"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                str(BIN / "threadline"),
+                "-q",
+                "-w",
+                str(ws),
+                "ingest",
+                str(csv_path),
+                "-d",
+                "bench",
+                "-m",
+                str(mapping),
+                "--json",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         seconds = time.perf_counter() - t0
         # ru_maxrss of children is in KiB on Linux; only the ingest child is big.
         peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(json.dumps({
-            "rows": args.rows,
-            "csv_mib": round(csv_path.stat().st_size / 2**20),
-            "generate_seconds": round(generate_seconds),
-            "ingest_seconds": round(seconds),
-            "rows_per_s": round(args.rows / seconds),
-            "peak_rss_mib": round(peak_mib),
-            "store_mib": round((ws / "store.duckdb").stat().st_size / 2**20),
-        }))
+        print(
+            json.dumps(
+                {
+                    "rows": args.rows,
+                    "csv_mib": round(csv_path.stat().st_size / 2**20),
+                    "generate_seconds": round(generate_seconds),
+                    "ingest_seconds": round(seconds),
+                    "rows_per_s": round(args.rows / seconds),
+                    "peak_rss_mib": round(peak_mib),
+                    "store_mib": round((ws / "store.duckdb").stat().st_size / 2**20),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -7,13 +7,68 @@ import csv
 import random
 from pathlib import Path
 
-FIRST = ["Ivan", "Maria", "John", "Olena", "Pierre", "Ana", "Li", "Fatima", "Jose", "Eva",
-         "Sergei", "Anna", "Tomas", "Elif", "Kwame", "Ingrid", "Ahmed", "Sofia", "Piotr", "Mei"]
-LAST = ["Petrov", "Garcia", "Smith", "Kovalenko", "Dubois", "Silva", "Wang", "Haddad",
-        "Martinez", "Novak", "Ivanov", "Schmidt", "Horvath", "Yilmaz", "Mensah", "Larsen",
-        "Hassan", "Rossi", "Nowak", "Chen"]
-WORDS = ["Cobalt", "Marine", "Atlas", "Nordic", "Trading", "Holdings", "Green", "Energy",
-         "Delta", "Pacific", "Capital", "Logistics", "Orion", "Summit", "Vertex", "Harbor"]
+FIRST = [
+    "Ivan",
+    "Maria",
+    "John",
+    "Olena",
+    "Pierre",
+    "Ana",
+    "Li",
+    "Fatima",
+    "Jose",
+    "Eva",
+    "Sergei",
+    "Anna",
+    "Tomas",
+    "Elif",
+    "Kwame",
+    "Ingrid",
+    "Ahmed",
+    "Sofia",
+    "Piotr",
+    "Mei",
+]
+LAST = [
+    "Petrov",
+    "Garcia",
+    "Smith",
+    "Kovalenko",
+    "Dubois",
+    "Silva",
+    "Wang",
+    "Haddad",
+    "Martinez",
+    "Novak",
+    "Ivanov",
+    "Schmidt",
+    "Horvath",
+    "Yilmaz",
+    "Mensah",
+    "Larsen",
+    "Hassan",
+    "Rossi",
+    "Nowak",
+    "Chen",
+]
+WORDS = [
+    "Cobalt",
+    "Marine",
+    "Atlas",
+    "Nordic",
+    "Trading",
+    "Holdings",
+    "Green",
+    "Energy",
+    "Delta",
+    "Pacific",
+    "Capital",
+    "Logistics",
+    "Orion",
+    "Summit",
+    "Vertex",
+    "Harbor",
+]
 FORMS = ["Ltd", "Limited", "LLC", "S.A.", "GmbH", "OOO", "AG", "Inc"]
 COUNTRIES = ["gb", "ru", "cy", "de", "fr", "es", "ua", "pl", "us", "cn"]
 
@@ -55,25 +110,46 @@ def write_officers_csv(path: Path, rows: int, seed: int = 7) -> None:
     people = max(10, rows // 2)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["person_id", "person_name", "birth_date", "nationality",
-                         "company_number", "company_name", "jurisdiction", "incorporated",
-                         "address", "role", "appointed"])
+        writer.writerow(
+            [
+                "person_id",
+                "person_name",
+                "birth_date",
+                "nationality",
+                "company_number",
+                "company_name",
+                "jurisdiction",
+                "incorporated",
+                "address",
+                "role",
+                "appointed",
+            ]
+        )
         for _ in range(rows):
             p = rnd.randrange(people)
             c = rnd.randrange(companies)
             prnd = random.Random(p)
             crnd = random.Random(-c - 1)
             name = f"{prnd.choice(FIRST)} {prnd.choice(LAST)}"
-            birth = f"{prnd.randint(1940, 2000)}-{prnd.randint(1, 12):02d}-{prnd.randint(1, 28):02d}"
+            birth = (
+                f"{prnd.randint(1940, 2000)}-{prnd.randint(1, 12):02d}-{prnd.randint(1, 28):02d}"
+            )
             cname = f"{crnd.choice(WORDS)} {crnd.choice(WORDS)} {crnd.choice(FORMS)}"
-            writer.writerow([
-                f"P{p}", name, birth if rnd.random() > 0.1 else birth[:4],
-                prnd.choice(COUNTRIES), f"C{c:08d}", cname, crnd.choice(COUNTRIES),
-                f"{crnd.randint(1990, 2024)}-{crnd.randint(1, 12):02d}-01",
-                f"{crnd.randint(1, 200)} {crnd.choice(WORDS)} Street",
-                rnd.choice(["director", "secretary", "shareholder"]),
-                f"{rnd.randint(1995, 2024)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
-            ])
+            writer.writerow(
+                [
+                    f"P{p}",
+                    name,
+                    birth if rnd.random() > 0.1 else birth[:4],
+                    prnd.choice(COUNTRIES),
+                    f"C{c:08d}",
+                    cname,
+                    crnd.choice(COUNTRIES),
+                    f"{crnd.randint(1990, 2024)}-{crnd.randint(1, 12):02d}-01",
+                    f"{crnd.randint(1, 200)} {crnd.choice(WORDS)} Street",
+                    rnd.choice(["director", "secretary", "shareholder"]),
+                    f"{rnd.randint(1995, 2024)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+                ]
+            )
 
 
 def write_mapping(path: Path, csv_path: Path) -> None:

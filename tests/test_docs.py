@@ -23,8 +23,9 @@ def test_readme_mentions_every_command() -> None:
     group = typer.main.get_command(app)
     names = list(group.commands)  # type: ignore[attr-defined]
     assert names, "no commands found"
-    missing = [name for name in names if f"threadline {name}" not in readme and
-               f"`{name}`" not in readme]
+    missing = [
+        name for name in names if f"threadline {name}" not in readme and f"`{name}`" not in readme
+    ]
     assert not missing, f"README does not mention: {missing}"
 
 

@@ -15,14 +15,15 @@ from openpyxl import load_workbook
 from threadline import Workspace
 from threadline.export.safety import escape_cell
 
-HOSTILE = "=HYPERLINK(\"http://x\",\"click\")"
+HOSTILE = '=HYPERLINK("http://x","click")'
 
 
 def _load(ws: Workspace, tmp_path: Path) -> None:
     data = tmp_path / "people.csv"
     data.write_text(
-        "id,name,note\n1,Ivan Petrov,plain\n2,@SUM(A1),+1 555\n3,Maria Garcia,\"" +
-        HOSTILE.replace('"', '""') + "\"\n",
+        'id,name,note\n1,Ivan Petrov,plain\n2,@SUM(A1),+1 555\n3,Maria Garcia,"'
+        + HOSTILE.replace('"', '""')
+        + '"\n',
         "utf-8",
     )
     ws.ingest(data, "people", schema="Person", maps=["name=name", "notes=note"], keys=["id"])

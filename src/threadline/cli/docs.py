@@ -7,7 +7,6 @@ the two cannot drift apart: ``tests/test_docs.py`` fails when they differ.
 from __future__ import annotations
 
 import sys
-
 from typing import Any
 
 import typer

@@ -111,7 +111,7 @@ def check_query(query: dict[str, Any], where: Location) -> None:
                 where,
                 hint=_suggest(str(schema_name), model.schemata) or "see `ftm ref schemata`",
             )
-        for prop_name in (spec.get("properties") or {}):
+        for prop_name in spec.get("properties") or {}:
             if schema.get(prop_name) is None:
                 raise MappingError(
                     f"entity {name!r}: schema {schema.name} has no property {prop_name!r}",
@@ -174,7 +174,7 @@ class CompiledMapping:
         cache = self._sign_cache
         signed = cache.get(entity_id, "")
         if signed == "":
-            if len(cache) > 500_000:
+            if len(cache) > 100_000:
                 cache.clear()
             signed = cache[entity_id] = self.signer.sign(entity_id)
         return signed
@@ -186,7 +186,7 @@ class CompiledMapping:
             return cache[key]
         except KeyError:
             pass
-        if len(cache) > 1_000_000:
+        if len(cache) > 250_000:
             cache.clear()
         prop = pm.prop
         cleaned = clean_value(prop.type, raw, pm.fuzzy, pm.format or prop.format)

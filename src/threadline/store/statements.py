@@ -6,6 +6,7 @@ transaction when the database is reopened)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,7 +183,8 @@ class StatementStore:
         rows = self.con.execute(
             """
             SELECT d.name,
-                   (SELECT count(DISTINCT entity_id) FROM live_statements s WHERE s.dataset = d.name),
+                   (SELECT count(DISTINCT entity_id) FROM live_statements s
+                     WHERE s.dataset = d.name),
                    (SELECT count(*) FROM live_statements s WHERE s.dataset = d.name),
                    (SELECT list(DISTINCT source ORDER BY source) FROM ingests i
                      WHERE i.dataset = d.name AND i.state = 'live'),
@@ -199,12 +201,14 @@ class StatementStore:
 
     def stats(self) -> dict[str, Any]:
         total = self.con.execute(
-            "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) FROM live_statements"
+            "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) "
+            "FROM live_statements"
         ).fetchall()[0]
         schemata = self.con.execute(
             """
             SELECT schema, count(*) AS n
-            FROM (SELECT entity_id, any_value(schema) AS schema FROM live_statements GROUP BY entity_id)
+            FROM (SELECT entity_id, any_value(schema) AS schema
+                  FROM live_statements GROUP BY entity_id)
             GROUP BY schema ORDER BY n DESC, schema
             """
         ).fetchall()
@@ -393,10 +397,9 @@ class IngestTransaction:
         if not self.open:
             return
         self.open = False
-        try:
+        # No explicit transaction is open unless the final switch failed.
+        with contextlib.suppress(duckdb.TransactionException):
             self.con.rollback()
-        except duckdb.TransactionException:
-            pass  # no explicit transaction was open
         self.store._active.discard(self.ingest_id)
         self.con.execute("UPDATE ingests SET state = 'failed' WHERE id = ?", [self.ingest_id])
         self.store.collect_garbage()

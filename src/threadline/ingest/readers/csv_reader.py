@@ -64,6 +64,9 @@ class CSVReader:
         return header
 
     def _decode_error(self, exc: UnicodeDecodeError, line: int) -> InputError:
+        # The text layer decodes ahead in blocks, so the line the CSV parser
+        # reached is not where the bad bytes are: find them.
+        line = _first_bad_line(self.path, self.encoding) or line
         return InputError(
             f"cannot decode bytes as {self.encoding} ({exc.reason})",
             Location(str(self.path), line),
@@ -103,3 +106,16 @@ class CSVReader:
                 raise self._decode_error(exc, line + 1) from exc
             except csv.Error as exc:
                 raise InputError(f"malformed CSV: {exc}", Location(path, line + 1)) from exc
+
+
+def _first_bad_line(path: Path, encoding: str) -> int | None:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError:
+                return number
+    return None
