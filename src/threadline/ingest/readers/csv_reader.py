@@ -83,8 +83,11 @@ class CSVReader:
             line = 1
             try:
                 next(reader)
+                # A record's line is where it starts: a quoted cell may span lines.
+                end = reader.line_num
                 for row in reader:
-                    line = reader.line_num
+                    line = end + 1
+                    end = reader.line_num
                     if len(row) != width:
                         if not row:
                             continue  # blank line: DictReader skips these too
