@@ -52,6 +52,7 @@ class CSVReader:
                 ) from exc
         if not header:
             raise InputError("the file is empty: no header row", Location(str(self.path), 1))
+        header = [h.replace("\r\n", "\n").replace("\r", "\n") for h in header]
         seen: set[str] = set()
         for name in header:
             if name in seen:
@@ -101,6 +102,9 @@ class CSVReader:
                     data: dict[str, str] = {}
                     for name, cell in zip(columns, row, strict=True):
                         if cell:
+                            if "\r" in cell:
+                                # ftm map reads in universal-newline mode.
+                                cell = cell.replace("\r\n", "\n").replace("\r", "\n")
                             value = sanitize_text(cell)
                             if value is not None:
                                 data[name] = value

@@ -4,6 +4,7 @@ whatever the sheet size. The first non-empty row is the header."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class XLSXReader:
             columns: list[str] | None = None
             for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
                 self._rows_done = number
-                cells = [sanitize_text(c) for c in row]
+                cells = [_cell_text(c) for c in row]
                 if columns is None:
                     if not any(cells):
                         continue
@@ -110,3 +111,11 @@ def _header(cells: list[str | None], path: Path, line: int) -> list[str]:
             )
         columns.append(cell)
     return columns
+
+
+def _cell_text(value: Any) -> str | None:
+    # Excel stores dates as date-times; a midnight one is a date (as a CSV
+    # export of the same sheet would write it).
+    if isinstance(value, datetime) and value.time() == time(0, 0) and value.tzinfo is None:
+        return value.date().isoformat()
+    return sanitize_text(value)

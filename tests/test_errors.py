@@ -1,0 +1,395 @@
+"""Every bad input stops the ingest with a message naming the file, line and
+column and what to do, and leaves the workspace exactly as it was.
+
+Each test starts from a workspace holding a small dataset ``base`` loaded from
+a file named ``people.csv``; where it can, the bad file is *also* named
+``people.csv`` and goes into ``base``, so a failed re-ingest of a source must
+leave that source's earlier data intact too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from threadline.errors import InputError, MappingError, RejectedValue, ThreadlineError
+from threadline.store.workspace import Workspace
+
+QUICK: dict[str, Any] = {"schema": "Person", "maps": ["name=name", "birthDate=dob"], "keys": ["id"]}
+GOOD_ROWS = [["1", "Ivan Petrov", "1971-03-02"], ["2", "Maria Ivanova", "1980"]]
+
+
+@dataclass
+class Seeded:
+    ws: Workspace
+    bad: Path  # a directory for bad files
+    state: Any
+
+    def current(self) -> Any:
+        return _state(self.ws)
+
+
+def _state(ws: Workspace) -> Any:
+    stats = ws.stats()
+    stats.pop("workspace")
+    entities = {
+        e.id: sorted((s.prop, s.value, s.source, s.source_line, s.first_seen) for s in e.statements)
+        for e in ws.entities()
+    }
+    datasets = [(d.name, d.entities, d.statements, d.sources) for d in ws.datasets()]
+    hits = [h.entity_id for h in ws.search("Ivan Petrov")]
+    return stats, entities, datasets, hits
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, helpers: Any) -> Iterator[Seeded]:
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    data = helpers.write_csv(seed / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    ws = Workspace.init(tmp_path / "ws")
+    ws.ingest(data, "base", **QUICK)
+    seeded = Seeded(ws, bad, _state(ws))
+    assert seeded.state[0]["entities"] == 2
+    yield seeded
+    ws.close()
+
+
+def fails(seeded: Seeded, path: Path, dataset: str = "base", **kwargs: Any) -> ThreadlineError:
+    """Ingest that must fail and change nothing; returns the error."""
+    with pytest.raises(ThreadlineError) as info:
+        seeded.ws.ingest(path, dataset, **kwargs)
+    assert seeded.current() == seeded.state
+    assert not (seeded.ws.path / "rejects").exists()
+    error = info.value
+    if isinstance(error, InputError):
+        assert str(error) == error.message
+    return error
+
+
+def write_mapping(seeded: Seeded, helpers: Any, entities: dict[str, Any]) -> Path:
+    return helpers.write_mapping(seeded.bad / "mapping.yml", entities, dataset="base")
+
+
+# -- reading files -------------------------------------------------------------
+
+
+def test_bad_encoding_names_the_line(seeded: Seeded) -> None:
+    path = seeded.bad / "people.csv"
+    path.write_bytes(b"id,name,dob\n1,Ivan Petrov,1971\n2,Jos\xe9 Garc\xeda,1980\n3,Oleg,1990\n")
+    error = fails(seeded, path, **QUICK)
+    assert str(error) == (
+        f"{path}, line 3: cannot decode bytes as utf-8 (invalid continuation byte) "
+        "(re-save the file as UTF-8, or pass --encoding (e.g. --encoding latin-1))"
+    )
+
+
+def test_bad_encoding_deep_in_a_large_file_names_the_line(seeded: Seeded) -> None:
+    """The text reader decodes in chunks; the line must still be the right one."""
+    path = seeded.bad / "people.csv"
+    lines = [b"id,name,dob"] + [f"{i},Person {i},1970".encode() for i in range(1, 5000)]
+    lines[3000] = b"3000,Jos\xe9,1970"  # physical line 3001
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    error = fails(seeded, path, **QUICK)
+    assert isinstance(error, InputError)
+    assert error.location is not None
+    assert error.location.line == 3001, str(error)
+
+
+def test_bad_encoding_is_readable_with_the_right_encoding(seeded: Seeded) -> None:
+    path = seeded.bad / "latin.csv"
+    path.write_bytes(b"id,name,dob\n7,Jos\xe9 Garc\xeda,1980\n")
+    seeded.ws.ingest(path, "latin", encoding="latin-1", **QUICK)
+    (entity,) = seeded.ws.entities("latin")
+    assert entity.caption == "José García"
+
+
+def test_malformed_json_line_in_ftm_entities(seeded: Seeded) -> None:
+    path = seeded.bad / "people.ftm.json"
+    path.write_text(
+        '{"id": "a1", "schema": "Person", "properties": {"name": ["Ivan"]}}\n'
+        '{"id": "a2", "schema": "Person",\n'
+        '{"id": "a3", "schema": "Person", "properties": {"name": ["Oleg"]}}\n',
+        "utf-8",
+    )
+    error = fails(seeded, path)
+    assert str(error) == (
+        f"{path}, line 2: malformed JSON (unexpected end of data: line 2 column 1 (char 33)) "
+        "(each line must be one FtM entity object)"
+    )
+
+
+def test_ragged_csv_row(seeded: Seeded) -> None:
+    path = seeded.bad / "people.csv"
+    path.write_text("id,name,dob\n1,Ivan Petrov,1971\n2,Petrov, Ivan,1971\n", "utf-8")
+    error = fails(seeded, path, **QUICK)
+    assert str(error) == (
+        f"{path}, line 3: row has 4 cells but the header has 3 columns "
+        "(check for an unquoted delimiter or a missing quote)"
+    )
+
+
+def test_value_ftm_rejects_names_line_and_column(seeded: Seeded) -> None:
+    path = seeded.bad / "people.csv"
+    path.write_text("id,name,dob\n1,Ivan Petrov,1971\n2,Maria Ivanova,not a date\n", "utf-8")
+    error = fails(seeded, path, **QUICK)
+    assert isinstance(error, RejectedValue)
+    assert str(error) == (
+        f"{path}, line 3, column 'dob': 'not a date' is not a valid date for Person.birthDate "
+        "(fix the value, add a `format:` to the mapping, or use --on-error skip)"
+    )
+
+
+def test_rejected_value_after_many_batches_rolls_everything_back(
+    seeded: Seeded, helpers: Any
+) -> None:
+    """The bad row comes after more than one batch has gone into the store's
+    transaction; none of it may remain."""
+    rows = [[str(i), f"Person {i}", "1970"] for i in range(30_000)]
+    rows.append(["x", "Bad Date", "31.02.1971"])
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], rows)
+    error = fails(seeded, path, **QUICK)
+    assert str(error).startswith(f"{path}, line 30002, column 'dob': '31.02.1971' is not a valid")
+
+
+def test_unknown_schema_in_ftm_entity_line(seeded: Seeded) -> None:
+    path = seeded.bad / "people.ftm.json"
+    path.write_text(
+        '{"id": "a1", "schema": "Person", "properties": {"name": ["Ivan"]}}\n'
+        '{"id": "a2", "schema": "Persn", "properties": {"name": ["Oleg"]}}\n',
+        "utf-8",
+    )
+    error = fails(seeded, path)
+    assert str(error) == (
+        f"{path}, line 2, column 'schema': unknown schema 'Persn' (did you mean Person or Pages?)"
+    )
+
+
+def test_unknown_property_in_ftm_entity_line(seeded: Seeded) -> None:
+    path = seeded.bad / "people.ftm.json"
+    path.write_text('{"id": "a1", "schema": "Person", "properties": {"nme": ["Ivan"]}}\n', "utf-8")
+    error = fails(seeded, path)
+    assert str(error) == (
+        f"{path}, line 1, column 'nme': schema Person has no property 'nme' (did you mean name?)"
+    )
+
+
+def test_unknown_schema_in_ftm_statements(seeded: Seeded) -> None:
+    path = seeded.bad / "statements.csv"
+    path.write_text("entity_id,prop,schema,value\na1,name,Person,Ivan\na1,name,Persn,I\n", "utf-8")
+    error = fails(seeded, path)
+    assert str(error) == (
+        f"{path}, line 3, column 'schema': unknown schema 'Persn' (did you mean Person or Pages?)"
+    )
+
+
+def test_empty_csv(seeded: Seeded) -> None:
+    path = seeded.bad / "people.csv"
+    path.write_text("", "utf-8")
+    error = fails(seeded, path, **QUICK)
+    assert str(error) == f"{path}, line 1: the file is empty: no header row"
+
+
+# -- mappings -------------------------------------------------------------------
+
+
+def test_unknown_schema_in_mapping(seeded: Seeded, helpers: Any) -> None:
+    mapping = write_mapping(
+        seeded,
+        helpers,
+        {"p": {"schema": "Persn", "keys": ["id"], "properties": {"name": {"column": "name"}}}},
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert isinstance(error, MappingError)
+    assert str(error) == (
+        f"{mapping}: entity 'p': unknown schema 'Persn' (did you mean 'Person' or 'Pages'?)"
+    )
+
+
+def test_unknown_schema_in_quick_mode(seeded: Seeded, helpers: Any) -> None:
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, schema="Compnay", maps=["name=name"])
+    assert str(error) == (
+        "--schema/--map: entity 'entity': unknown schema 'Compnay' (did you mean 'Company'?)"
+    )
+
+
+def test_unknown_property_in_mapping(seeded: Seeded, helpers: Any) -> None:
+    mapping = write_mapping(
+        seeded,
+        helpers,
+        {
+            "p": {
+                "schema": "Person",
+                "keys": ["id"],
+                "properties": {"name": {"column": "name"}, "birthdate": {"column": "dob"}},
+            }
+        },
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert isinstance(error, MappingError)
+    assert str(error) == (
+        f"{mapping}: entity 'p': schema Person has no property 'birthdate' "
+        "(did you mean 'birthDate' or 'birthPlace'?)"
+    )
+
+
+def test_mapping_column_missing_from_header(seeded: Seeded, helpers: Any) -> None:
+    mapping = write_mapping(
+        seeded,
+        helpers,
+        {
+            "p": {
+                "schema": "Person",
+                "keys": ["id"],
+                "properties": {"name": {"column": "full_name"}},
+            }
+        },
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert isinstance(error, MappingError)
+    assert str(error) == (
+        f"{path}, line 1, column 'full_name': column 'full_name' used by {mapping} is not in "
+        "the header of people.csv (the columns are: id, name, dob)"
+    )
+
+
+def test_file_without_mapping_that_is_not_ftm(seeded: Seeded, helpers: Any) -> None:
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path)
+    assert str(error) == (
+        f"{path}: this file is not FtM data, so Threadline needs to know how to map it "
+        "(pass --mapping FILE (an `ftm map` YAML) or --schema SCHEMA --map prop=column ...)"
+    )
+
+
+# -- arguments --------------------------------------------------------------------
+
+
+def test_missing_file(seeded: Seeded) -> None:
+    path = seeded.bad / "nowhere.csv"
+    error = fails(seeded, path, **QUICK)
+    assert str(error) == f"{path}: file not found"
+
+
+@pytest.mark.parametrize("name", ["bad name", "", "-leading-dash", "a/b", "x" * 101])
+def test_invalid_dataset_name(seeded: Seeded, helpers: Any, name: str) -> None:
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, dataset=name, **QUICK)
+    assert str(error) == (
+        f"invalid dataset name {name!r} "
+        "(use letters, digits, '_', '-' or '.', starting with a letter or digit)"
+    )
+
+
+def test_xlsx_bad_sheet_name(seeded: Seeded) -> None:
+    path = seeded.bad / "people.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "People"
+    book.active.append(["id", "name", "dob"])
+    book.active.append(["1", "Ivan Petrov", "1971"])
+    book.create_sheet("Companies")
+    book.save(path)
+    error = fails(seeded, path, sheet="Peple", **QUICK)
+    assert str(error) == f"{path}: no sheet named 'Peple' (sheets are: People, Companies)"
+
+
+# -- the command line -------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_ws(tmp_path: Path) -> Path:
+    """An empty workspace (made in process: every CLI start costs seconds)."""
+    ws_dir = tmp_path / "cli-ws"
+    Workspace.init(ws_dir).close()
+    return ws_dir
+
+
+def test_cli_ragged_row(cli: Any, cli_ws: Path, tmp_path: Path, helpers: Any) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("id,name\n1,Ivan Petrov\n2,Petrov, Ivan\n", "utf-8")
+    code, out, err = cli(
+        "-w", str(cli_ws), "ingest", str(path), "-d", "people", "--schema", "Person",
+        "--map", "name=name",
+    )  # fmt: skip
+    assert code == 2
+    assert out == ""
+    assert err == (
+        f"Error: {path}, line 3: row has 3 cells but the header has 2 columns "
+        "(check for an unquoted delimiter or a missing quote)\n"
+    )
+    with Workspace.open(cli_ws) as ws:
+        assert ws.stats()["statements"] == 0
+        assert ws.datasets() == []
+
+
+def test_cli_unknown_schema_in_mapping(
+    cli: Any, cli_ws: Path, tmp_path: Path, helpers: Any
+) -> None:
+    path = helpers.write_csv(tmp_path / "people.csv", ["id", "name"], [["1", "Ivan"]])
+    mapping = helpers.write_mapping(
+        tmp_path / "m.yml",
+        {"p": {"schema": "Persn", "keys": ["id"], "properties": {"name": {"column": "name"}}}},
+    )
+    code, _, err = cli("-w", str(cli_ws), "ingest", str(path), "-d", "people", "-m", str(mapping))
+    assert code == 2
+    assert err == (
+        f"Error: {mapping}: entity 'p': unknown schema 'Persn' "
+        "(did you mean 'Person' or 'Pages'?)\n"
+    )
+
+
+def test_cli_bad_value_and_missing_file(cli: Any, cli_ws: Path, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("id,name,dob\n1,Ivan Petrov,not a date\n", "utf-8")
+    args = ["--schema", "Person", "--map", "name=name", "--map", "birthDate=dob"]
+    code, _, err = cli("-w", str(cli_ws), "ingest", str(path), "-d", "people", *args)
+    assert code == 2
+    assert err == (
+        f"Error: {path}, line 2, column 'dob': 'not a date' is not a valid date for "
+        "Person.birthDate (fix the value, add a `format:` to the mapping, or use "
+        "--on-error skip)\n"
+    )
+    missing = tmp_path / "missing.csv"
+    code, _, err = cli("-w", str(cli_ws), "ingest", str(missing), "-d", "people", *args)
+    assert (code, err) == (2, f"Error: {missing}: file not found\n")
+
+
+def test_cli_workspace_and_dataset_not_found(cli: Any, cli_ws: Path, tmp_path: Path) -> None:
+    code, _, err = cli("-w", str(tmp_path / "nope"), "stats")
+    assert code == 3
+    assert err == (
+        f"Error: {tmp_path / 'nope'} is not a Threadline workspace (no threadline.toml); "
+        "create one with `threadline init DIR`\n"
+    )
+    code, _, err = cli("-w", str(cli_ws), "datasets", "drop", "ghost")
+    assert code == 4
+    assert err == "Error: no dataset named 'ghost' (see `threadline datasets`)\n"
+
+
+def test_cli_error_is_one_line_when_piped(cli_ws: Path, tmp_path: Path, helpers: Any) -> None:
+    """The real command, off a terminal (a log file, a pipe): exit code 2 and
+    the message on one line, whatever its length, so that grep and log tools
+    see all of it (``main()`` promises "a one-line message on stderr")."""
+    path = tmp_path / "a-rather-long-directory-name-for-the-input" / "people.csv"
+    path.parent.mkdir()
+    path.write_text("id,name\n1,Ivan Petrov\n2,Petrov, Ivan\n", "utf-8")
+    result = helpers.run_cli(
+        "-w", str(cli_ws), "ingest", str(path), "-d", "people", "--schema", "Person",
+        "--map", "name=name",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {path}, line 3: row has 3 cells but the header has 2 columns "
+        "(check for an unquoted delimiter or a missing quote)\n"
+    )
