@@ -76,3 +76,35 @@ def test_xlsx_export_escapes_formulas(tmp_path: Path) -> None:
     values = [c.value for row in sheet.iter_rows(min_row=2) for c in row if c.value]
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert "'" + HOSTILE in values
+
+
+def test_index_documents_from_values_match_documents_from_proxies(tmp_path: Path) -> None:
+    """Reindexing builds documents without proxies; they must be the same."""
+    from threadline.demo.sources import DEMO_SOURCES
+    from threadline.model.entity import common_schema
+    from threadline.search.documents import index_doc, values_doc
+
+    with Workspace.init(tmp_path / "ws") as ws:
+        for source in DEMO_SOURCES[:3]:
+            ws.ingest(source.path, source.dataset, source.mapping)
+        checked = 0
+        for eid, schemata, datasets, props, values in ws.store.iter_entity_values():
+            fast = values_doc(eid, common_schema(set(schemata)), datasets, props, values)
+            entity = ws.entity(eid)
+            slow = index_doc(entity)
+            # FtM's own caption logic, from the assembled proxy:
+            assert fast.caption == entity.proxy.caption
+            own_names = {
+                v for p, v in entity.proxy.itervalues() if p.type.name == "name" and not p.hidden
+            }
+            assert set(fast.names) == own_names
+            assert (fast.schema, fast.schemata, fast.datasets) == (
+                slow.schema,
+                slow.schemata,
+                slow.datasets,
+            )
+            assert sorted(fast.names) == sorted(slow.names)
+            assert sorted(fast.text) == sorted(slow.text)
+            assert fast.countries == slow.countries
+            checked += 1
+        assert checked > 100

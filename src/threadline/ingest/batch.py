@@ -26,14 +26,16 @@ BASE_PROP = "id"
 
 
 class StatementBatch:
-    __slots__ = ("cols", "entities")
+    """Statements as row tuples; one ``append`` per statement is the cheapest
+    thing Python can do per value, and ``zip(*rows)`` transposes in C."""
+
+    __slots__ = ("rows",)
 
     def __init__(self) -> None:
-        self.cols: list[list[object]] = [[] for _ in STATEMENT_COLUMNS]
-        self.entities = 0
+        self.rows: list[tuple[object, ...]] = []
 
     def __len__(self) -> int:
-        return len(self.cols[0])
+        return len(self.rows)
 
     def add(
         self,
@@ -46,18 +48,13 @@ class StatementBatch:
         lang: str | None,
         line: int | None,
     ) -> None:
-        c = self.cols
-        c[0].append(entity_id)
-        c[1].append(schema)
-        c[2].append(prop)
-        c[3].append(prop_type)
-        c[4].append(value)
-        c[5].append(original)
-        c[6].append(lang)
-        c[7].append(line)
+        self.rows.append((entity_id, schema, prop, prop_type, value, original, lang, line))
 
     def to_arrow(self) -> pa.Table:
+        if not self.rows:
+            return ARROW_SCHEMA.empty_table()
+        columns = list(zip(*self.rows, strict=True))
         return pa.Table.from_arrays(
-            [pa.array(col, type=f.type) for col, f in zip(self.cols, ARROW_SCHEMA, strict=True)],
+            [pa.array(col, type=f.type) for col, f in zip(columns, ARROW_SCHEMA, strict=True)],
             schema=ARROW_SCHEMA,
         )

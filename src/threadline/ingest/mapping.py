@@ -134,6 +134,22 @@ class _CompiledEntity:
         self.properties: list[PropertyMapping] = countries + others
         self.required = [p.prop for p in mapping.properties if p.required]
         self.names_mentioned = mapping.schema.get("namesMentioned")
+        self.keys = list(mapping.keys)
+        self.seed = mapping.seed
+
+    def compute_key(self, data: dict[str, str]) -> str | None:
+        """``EntityMapping.compute_key`` without per-key ``stringify`` calls:
+        records hold only ``str`` values, for which it reduces to ``strip``."""
+        mapping = self.mapping
+        if mapping.id_column is not None:
+            return data.get(mapping.id_column)
+        digest = self.seed.copy()
+        has_value = False
+        for value in sorted((data.get(k) or "").strip().encode("utf-8") for k in self.keys):
+            if value:
+                has_value = True
+                digest.update(value)
+        return digest.hexdigest() if has_value else None
 
 
 class CompiledMapping:
@@ -260,7 +276,7 @@ class CompiledMapping:
                 size = self._add(values, seen, size, prop, cleaned, None if cleaned == raw else raw)
                 if prop.type == registry.name:
                     names.append(cleaned)
-        plain_id = entity.mapping.compute_key(data)
+        plain_id = entity.compute_key(data)
         if plain_id is None:
             return None
         if entity.required:

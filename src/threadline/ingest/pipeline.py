@@ -159,11 +159,12 @@ def ingest_file(
                     rejects(error, record.data)
                     continue
                 line = record.line
+                append = batch.rows.append
                 for entity in entities:
                     eid, schema = entity.id, entity.schema
-                    batch.add(eid, schema, BASE_PROP, BASE_PROP, eid, None, None, line)
+                    append((eid, schema, BASE_PROP, BASE_PROP, eid, None, None, line))
                     for prop, value, raw in entity.values:
-                        batch.add(eid, schema, prop.name, prop.type.name, value, raw, None, line)
+                        append((eid, schema, prop.name, prop.type.name, value, raw, None, line))
                 if len(batch) >= BATCH_STATEMENTS:
                     txn.append(batch.to_arrow())
                     batch = StatementBatch()

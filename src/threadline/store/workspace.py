@@ -27,9 +27,9 @@ from threadline.errors import (
     WorkspaceNotFound,
 )
 from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
-from threadline.model.entity import Entity, assemble, build_proxy
+from threadline.model.entity import Entity, assemble, common_schema
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery
-from threadline.search.documents import proxy_doc
+from threadline.search.documents import values_doc
 from threadline.store.statements import DatasetInfo, StatementStore
 
 CONFIG_FILE = "threadline.toml"
@@ -248,7 +248,7 @@ class Workspace:
                 done += 1
                 if progress and done % 10_000 == 0:
                     progress(done, total)
-                yield proxy_doc(build_proxy(entity_id, schemata, props, values), datasets)
+                yield values_doc(entity_id, common_schema(set(schemata)), datasets, props, values)
 
         count = self._upsert_in_chunks(docs())
         index.commit(self.store.generation)
@@ -283,7 +283,9 @@ class Workspace:
                     touched
                 ):
                     found.add(entity_id)
-                    yield proxy_doc(build_proxy(entity_id, schemata, props, values), datasets)
+                    yield values_doc(
+                        entity_id, common_schema(set(schemata)), datasets, props, values
+                    )
 
             self._upsert_in_chunks(docs())
             gone = [eid for eid in touched if eid not in found]
