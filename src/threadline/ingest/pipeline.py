@@ -134,7 +134,7 @@ def ingest_file(
                     continue
                 _add_ftm_item(batch, item)
                 if len(batch) >= BATCH_STATEMENTS:
-                    txn.append(batch.to_arrow())
+                    txn.append(batch)
                     batch = StatementBatch()
                     if progress:
                         progress(sum(c.count for c in counters), total, records)
@@ -166,11 +166,12 @@ def ingest_file(
                     for prop, value, raw in entity.values:
                         append((eid, schema, prop.name, prop.type.name, value, raw, None, line))
                 if len(batch) >= BATCH_STATEMENTS:
-                    txn.append(batch.to_arrow())
+                    txn.append(batch)
                     batch = StatementBatch()
                     if progress:
                         progress(reader.bytes_read, total, records)
-        txn.append(batch.to_arrow())
+        txn.append(batch)
+        txn.flush()
         row = store.con.execute(
             "SELECT count(DISTINCT entity_id) FROM statements WHERE ingest_id = ?", [txn.ingest_id]
         ).fetchall()

@@ -7,11 +7,13 @@ transaction when the database is reopened)."""
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -272,6 +274,13 @@ class StatementStore:
         return touched
 
 
+class _ToArrow(Protocol):
+    def to_arrow(self) -> pa.Table: ...
+
+
+BatchSource: TypeAlias = "pa.Table | _ToArrow"
+
+
 def _rows(
     rows: list[tuple[Any, ...]],
 ) -> Iterator[tuple[str, list[str], list[str], list[str], list[str]]]:
@@ -314,9 +323,49 @@ class IngestTransaction:
         )
         store._active.add(self.ingest_id)
         self.open = True
+        # Two batches in flight at most: memory stays bounded.
+        self._queue: queue.Queue[BatchSource | None] = queue.Queue(maxsize=2)
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
 
-    def append(self, batch: pa.Table) -> None:
-        """Append a batch with the columns in ``STATEMENT_COLUMNS``."""
+    def append(self, batch: BatchSource) -> None:
+        """Queue a batch (an Arrow table with the columns in
+        ``STATEMENT_COLUMNS``, or something with ``to_arrow()``) for writing.
+        A writer thread inserts it: DuckDB releases the GIL, so inserting
+        overlaps with mapping the next rows on a second core."""
+        self._raise_writer_error()
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, daemon=True)
+            self._writer.start()
+        self._queue.put(batch)
+
+    def flush(self) -> None:
+        """Wait until every queued batch is written."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+        self._raise_writer_error()
+
+    def _raise_writer_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # drain: the main thread raises at its next call
+            try:
+                table = item if isinstance(item, pa.Table) else item.to_arrow()
+                self._insert(table)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                self._error = exc
+
+    def _insert(self, batch: pa.Table) -> None:
         if batch.num_rows == 0:
             return
         self.con.register("_tl_batch", batch)
@@ -344,6 +393,7 @@ class IngestTransaction:
     def commit(self, records: int, entities: int, rejected: int) -> list[str]:
         """Make this ingest live, retiring the earlier version of its source.
         Returns the entity ids touched (old and new), for the search index."""
+        self.flush()
         con = self.con
         where = {"dataset": self.dataset, "source": self.source}
         params = {**where, "ingest": self.ingest_id}
@@ -397,6 +447,8 @@ class IngestTransaction:
         if not self.open:
             return
         self.open = False
+        with contextlib.suppress(BaseException):
+            self.flush()
         # No explicit transaction is open unless the final switch failed.
         with contextlib.suppress(duckdb.TransactionException):
             self.con.rollback()
