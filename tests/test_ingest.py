@@ -303,7 +303,7 @@ def test_reingest_is_idempotent(
         assert new.first_seen == old.first_seen, key
         assert new.last_seen > old.last_seen, key
     assert [d.sources for d in workspace.datasets()] == [[data.name]]
-    assert stats2["indexed"] == stats2["entities"]
+    assert stats2["indexed"] == stats2["searchable"]
 
 
 def test_changed_file_replaces_only_its_own_values(
@@ -453,7 +453,7 @@ def test_search_follows_ingest_and_drop(
     assert hits and hits[0].caption == "Ivan Petrov"
     assert hits[0].datasets == [DATASET]
     assert {h.caption for h in workspace.search("Acme", schema="Company")} == {"Acme Ltd"}
-    assert workspace.stats()["indexed"] == workspace.stats()["entities"]
+    assert workspace.stats()["indexed"] == workspace.stats()["searchable"]
     workspace.drop_dataset(DATASET)
     assert workspace.search("Ivan Petrov") == []
     assert workspace.search("Acme") == []

@@ -261,7 +261,8 @@ def stats(
         return
     out.print(
         f"[bold]{data['entities']:,}[/bold] entities, {data['statements']:,} statements, "
-        f"{data['datasets']} datasets, {data['indexed']:,} indexed  [dim]{data['workspace']}[/dim]"
+        f"{data['datasets']} datasets, {data['indexed']:,} of {data['searchable']:,} searchable "
+        f"entities indexed  [dim]{data['workspace']}[/dim]"
     )
     table = Table("schema", "entities")
     for name, count in data["schemata"].items():

@@ -105,8 +105,8 @@ def ingest_file(
     options: IngestOptions,
     rejects_dir: Path,
     progress: ProgressFn | None = None,
-) -> tuple[IngestReport, list[str]]:
-    """Ingest one file. Returns the report and the entity ids touched."""
+) -> IngestReport:
+    """Ingest one file; the entities it touched go on the store's index queue."""
     started = datetime.now()
     path = Path(path)
     if not path.is_file():
@@ -176,7 +176,7 @@ def ingest_file(
             "SELECT count(DISTINCT entity_id) FROM statements WHERE ingest_id = ?", [txn.ingest_id]
         ).fetchall()
         entity_count = int(row[0][0]) if row else 0
-        touched = txn.commit(records, entity_count, rejects.count)
+        txn.commit(records, entity_count, rejects.count)
     except BaseException:
         txn.rollback()
         raise
@@ -195,7 +195,7 @@ def ingest_file(
         rejects_path=rejects.path if rejects.count else None,
         seconds=(datetime.now() - started).total_seconds(),
     )
-    return report, touched
+    return report
 
 
 def _check_dataset_name(name: str) -> None:

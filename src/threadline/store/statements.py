@@ -151,8 +151,8 @@ class StatementStore:
         cur.close()
 
     def iter_entity_values(
-        self, ids: list[str] | None = None, chunk: int = 50_000
-    ) -> Iterator[tuple[str, list[str], list[str], list[str], list[str]]]:
+        self, ids: list[str] | None = None, chunk: int = 50_000, queued: bool = False
+    ) -> Iterator[EntityValues]:
         """Per entity: (id, schemata, datasets, props, values): a lean,
         aggregated read for indexing, without per-statement provenance.
         Aggregates ``chunk`` entities at a time so memory stays bounded."""
@@ -173,10 +173,15 @@ class StatementStore:
                     yield from _rows(cur.sql(query.format(where=where)).fetchall())
                     cur.unregister("_tl_ids")
             else:
-                total = int(self.stats()["entities"])
+                if queued:
+                    rows = cur.execute("SELECT count(DISTINCT entity_id) FROM index_queue")
+                else:
+                    rows = cur.execute("SELECT count(DISTINCT entity_id) FROM live_statements")
+                total = int(rows.fetchall()[0][0])
                 parts = max(1, -(-total // chunk))
+                only = "entity_id IN (SELECT entity_id FROM index_queue) AND " if queued else ""
                 for part_no in range(parts):
-                    where = f"hash(entity_id) % {parts} = {part_no}"
+                    where = f"{only}hash(entity_id) % {parts} = {part_no}"
                     yield from _rows(cur.sql(query.format(where=where)).fetchall())
         finally:
             cur.close()
@@ -222,6 +227,17 @@ class StatementStore:
             "generation": self.generation,
         }
 
+    def queued_gone(self) -> list[str]:
+        """Queued entities that no longer exist (their index entries must go)."""
+        rows = self.con.execute(
+            "SELECT DISTINCT entity_id FROM index_queue "
+            "WHERE entity_id NOT IN (SELECT entity_id FROM live_statements)"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def clear_index_queue(self) -> None:
+        self.con.execute("DELETE FROM index_queue")
+
     # -- writing ----------------------------------------------------------------
 
     def collect_garbage(self) -> int:
@@ -247,17 +263,16 @@ class StatementStore:
     ) -> IngestTransaction:
         return IngestTransaction(self, dataset, source, path, sha256, fmt)
 
-    def drop_dataset(self, name: str) -> list[str]:
-        """Remove a dataset and all its statements. Returns the entity ids it
-        touched (the caller re-indexes them)."""
+    def drop_dataset(self, name: str) -> None:
+        """Remove a dataset and all its statements. The entities it touched go
+        on the index queue."""
         if not self.has_dataset(name):
             raise DatasetNotFound(f"no dataset named {name!r} (see `threadline datasets`)")
-        touched = [
-            r[0]
-            for r in self.con.execute(
-                "SELECT DISTINCT entity_id FROM live_statements WHERE dataset = ?", [name]
-            ).fetchall()
-        ]
+        self.con.execute(
+            "INSERT INTO index_queue "
+            "SELECT DISTINCT entity_id FROM live_statements WHERE dataset = ?",
+            [name],
+        )
         con = self.con
         con.begin()
         try:
@@ -271,7 +286,10 @@ class StatementStore:
             con.rollback()
             raise
         self.collect_garbage()
-        return touched
+
+
+#: per entity: (id, schemata, datasets, props, values)
+EntityValues: TypeAlias = tuple[str, list[str], list[str], list[str], list[str]]
 
 
 class _ToArrow(Protocol):
@@ -283,7 +301,7 @@ BatchSource: TypeAlias = "pa.Table | _ToArrow"
 
 def _rows(
     rows: list[tuple[Any, ...]],
-) -> Iterator[tuple[str, list[str], list[str], list[str], list[str]]]:
+) -> Iterator[EntityValues]:
     for row in rows:
         yield row[0], row[1], row[2], row[3] or [], row[4] or []
 
@@ -390,9 +408,9 @@ class IngestTransaction:
             self.con.unregister("_tl_batch")
         self.statements += batch.num_rows
 
-    def commit(self, records: int, entities: int, rejected: int) -> list[str]:
+    def commit(self, records: int, entities: int, rejected: int) -> None:
         """Make this ingest live, retiring the earlier version of its source.
-        Returns the entity ids touched (old and new), for the search index."""
+        The entities touched (old and new) go on the index queue."""
         self.flush()
         con = self.con
         where = {"dataset": self.dataset, "source": self.source}
@@ -402,14 +420,11 @@ class IngestTransaction:
                 "SELECT id FROM ingests WHERE dataset = $dataset AND source = $source "
                 "AND state = 'live'"
             )
-            touched = [
-                r[0]
-                for r in con.execute(
-                    f"SELECT DISTINCT entity_id FROM statements WHERE ingest_id = $ingest "
-                    f"OR ingest_id IN ({old})",
-                    params,
-                ).fetchall()
-            ]
+            con.execute(
+                f"INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
+                f"WHERE ingest_id = $ingest OR ingest_id IN ({old})",
+                params,
+            )
             # A value seen before in this source keeps the date it was first
             # seen. The new rows are still invisible, so this needs no lock-step.
             con.execute(
@@ -440,7 +455,6 @@ class IngestTransaction:
             raise
         self.store._active.discard(self.ingest_id)
         self.store.collect_garbage()
-        return touched
 
     def rollback(self) -> None:
         """Abandon the ingest: its rows were never visible; delete them now."""

@@ -56,6 +56,11 @@ DDL = [
         state VARCHAR NOT NULL
     )
     """,
+    # Entities whose index documents must be rebuilt: filled by the switch of
+    # an ingest or drop, drained by the workspace once the index is updated.
+    """
+    CREATE TABLE IF NOT EXISTS index_queue (entity_id VARCHAR NOT NULL)
+    """,
     # Readers only ever see statements of live ingests. An ingest writes its
     # statements in committed batches while pending (so memory stays bounded),
     # then one small transaction makes it live and retires the version it

@@ -30,7 +30,7 @@ from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, Pro
 from threadline.model.entity import Entity, assemble, common_schema
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery
 from threadline.search.documents import values_doc
-from threadline.store.statements import DatasetInfo, StatementStore
+from threadline.store.statements import DatasetInfo, EntityValues, StatementStore
 
 CONFIG_FILE = "threadline.toml"
 STORE_FILE = "store.duckdb"
@@ -163,18 +163,16 @@ class Workspace:
             sheet=sheet,
             on_error=on_error,
         )
-        report, touched = ingest_file(
-            self.store, Path(path), options, self.path / REJECTS_DIR, progress
-        )
-        self._update_index(touched)
+        report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
+        self._update_index()
         return report
 
     def datasets(self) -> list[DatasetInfo]:
         return self.store.datasets()
 
     def drop_dataset(self, name: str) -> None:
-        touched = self.store.drop_dataset(name)
-        self._update_index(touched)
+        self.store.drop_dataset(name)
+        self._update_index()
 
     # -- reading ------------------------------------------------------------------
 
@@ -203,7 +201,13 @@ class Workspace:
         return export_entities(lambda: self.entities(dataset), fmt, out)
 
     def stats(self) -> dict[str, Any]:
+        from followthemoney import model
+
         data = self.store.stats()
+        # Links are not indexed (see _docs); everything else should be.
+        data["searchable"] = sum(
+            n for name, n in data["schemata"].items() if not getattr(model.get(name), "edge", False)
+        )
         data["indexed"] = self.index.count()
         data["workspace"] = str(self.path)
         return data
@@ -242,16 +246,17 @@ class Workspace:
         total = int(self.store.stats()["entities"])
         done = 0
 
-        def docs() -> Iterator[IndexDoc]:
+        def rows() -> Iterator[EntityValues]:
             nonlocal done
-            for entity_id, schemata, datasets, props, values in self.store.iter_entity_values():
+            for row in self.store.iter_entity_values():
                 done += 1
                 if progress and done % 10_000 == 0:
                     progress(done, total)
-                yield values_doc(entity_id, common_schema(set(schemata)), datasets, props, values)
+                yield row
 
-        count = self._upsert_in_chunks(docs())
+        count = self._upsert_in_chunks(self._docs(rows()))
         index.commit(self.store.generation)
+        self.store.clear_index_queue()
         if progress:
             progress(total, total)
         return count
@@ -269,26 +274,25 @@ class Workspace:
                 return count
             index.commit(index.generation)
 
-    def _update_index(self, touched: list[str]) -> None:
+    def _update_index(self) -> None:
+        """Rebuild the index documents of the entities on the store's queue."""
         index = self.index
         if index.generation != self.store.generation - 1:
             # The index missed an earlier change (a crash); start afresh.
             self.reindex()
             return
-        if touched:
-            found: set[str] = set()
-
-            def docs() -> Iterator[IndexDoc]:
-                for entity_id, schemata, datasets, props, values in self.store.iter_entity_values(
-                    touched
-                ):
-                    found.add(entity_id)
-                    yield values_doc(
-                        entity_id, common_schema(set(schemata)), datasets, props, values
-                    )
-
-            self._upsert_in_chunks(docs())
-            gone = [eid for eid in touched if eid not in found]
-            if gone:
-                index.delete(gone)
+        self._upsert_in_chunks(self._docs(self.store.iter_entity_values(queued=True)))
+        gone = self.store.queued_gone()
+        if gone:
+            index.delete(gone)
         index.commit(self.store.generation)
+        self.store.clear_index_queue()
+
+    def _docs(self, rows: Iterable[EntityValues]) -> Iterator[IndexDoc]:
+        # Links (Ownership, Directorship, Payment, ...) are found through the
+        # entities they connect, not by name: leaving them out keeps results
+        # clean and indexing cheap.
+        for entity_id, schemata, datasets, props, values in rows:
+            schema = common_schema(set(schemata))
+            if not schema.edge:
+                yield values_doc(entity_id, schema, datasets, props, values)
