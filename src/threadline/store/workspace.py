@@ -45,7 +45,7 @@ format = 1
 
 [store]
 # DuckDB memory cap (its buffer pool); large ingests spill to disk beyond it.
-memory_limit = "512MB"
+memory_limit = "256MB"
 """
 
 #: called with (entities done, entities total)
@@ -66,7 +66,7 @@ class Workspace:
             self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise WorkspaceError(f"{config_path}: invalid TOML ({exc})") from exc
-        memory = str(self.config.get("store", {}).get("memory_limit", "512MB"))
+        memory = str(self.config.get("store", {}).get("memory_limit", "256MB"))
         self.store = StatementStore(self.path / STORE_FILE, memory_limit=memory)
         self._index: SearchIndex | None = None
 
