@@ -167,7 +167,7 @@ def test_unknown_schema_in_ftm_entity_line(seeded: Seeded) -> None:
     )
     error = fails(seeded, path)
     assert str(error) == (
-        f"{path}, line 2, column 'schema': unknown schema 'Persn' (did you mean Person or Pages?)"
+        f"{path}, line 2, column 'schema': unknown schema 'Persn' (did you mean 'Person' or 'Pages'?)"
     )
 
 
@@ -176,7 +176,7 @@ def test_unknown_property_in_ftm_entity_line(seeded: Seeded) -> None:
     path.write_text('{"id": "a1", "schema": "Person", "properties": {"nme": ["Ivan"]}}\n', "utf-8")
     error = fails(seeded, path)
     assert str(error) == (
-        f"{path}, line 1, column 'nme': schema Person has no property 'nme' (did you mean name?)"
+        f"{path}, line 1, column 'nme': schema Person has no property 'nme' (did you mean 'name'?)"
     )
 
 
@@ -185,7 +185,7 @@ def test_unknown_schema_in_ftm_statements(seeded: Seeded) -> None:
     path.write_text("entity_id,prop,schema,value\na1,name,Person,Ivan\na1,name,Persn,I\n", "utf-8")
     error = fails(seeded, path)
     assert str(error) == (
-        f"{path}, line 3, column 'schema': unknown schema 'Persn' (did you mean Person or Pages?)"
+        f"{path}, line 3, column 'schema': unknown schema 'Persn' (did you mean 'Person' or 'Pages'?)"
     )
 
 
@@ -393,3 +393,29 @@ def test_cli_error_is_one_line_when_piped(cli_ws: Path, tmp_path: Path, helpers:
         f"Error: {path}, line 3: row has 3 cells but the header has 2 columns "
         "(check for an unquoted delimiter or a missing quote)\n"
     )
+
+
+def test_entity_referring_to_itself_is_rejected_with_a_hint(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Keys that coincide give a link the id of its own endpoint; `ftm map`
+    aborts on such a row, we name it and say how to fix the mapping."""
+    data = tmp_path / "people.csv"
+    data.write_text("id,company\n1,Acme\n2,\n", "utf-8")
+    mapping = tmp_path / "self.yml"
+    mapping.write_text(
+        "q:\n  queries:\n    - csv_url: people.csv\n      entities:\n"
+        "        person:\n          schema: Person\n          keys: [id]\n"
+        "          properties:\n            name: {column: id}\n"
+        "        link:\n          schema: UnknownLink\n          keys: [id, company]\n"
+        "          properties:\n            subject: {entity: person}\n",
+        "utf-8",
+    )
+    with pytest.raises(RejectedValue) as info:
+        workspace.ingest(data, "people", mapping)
+    assert str(info.value) == (
+        f"{data}, line 3: entity 'link' gets the same id as the entity its 'subject' refers "
+        "to, so it would point at itself (give one of them a `key_literal:` or more `keys:`)"
+    )
+    report = workspace.ingest(data, "people", mapping, on_error="skip")
+    assert report.rejected == 1

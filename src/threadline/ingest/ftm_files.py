@@ -75,7 +75,11 @@ def _schema(name: object, where: Location) -> Schema:
         import difflib
 
         close = difflib.get_close_matches(str(name), list(model.schemata), n=2)
-        hint = f"did you mean {' or '.join(close)}?" if close else "see `ftm ref schemata`"
+        hint = (
+            f"did you mean {' or '.join(repr(c) for c in close)}?"
+            if close
+            else "see `ftm ref schemata`"
+        )
         raise InputError(f"unknown schema {name!r}", where, hint=hint)
     return schema
 
@@ -90,7 +94,7 @@ class _Cleaner:
             import difflib
 
             close = difflib.get_close_matches(name, list(schema.properties), n=2)
-            hint = f"did you mean {' or '.join(close)}?" if close else None
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
             raise InputError(f"schema {schema.name} has no property {name!r}", where, hint=hint)
         if not isinstance(raw, str):
             if raw is None:

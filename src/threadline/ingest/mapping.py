@@ -289,8 +289,22 @@ class CompiledMapping:
         mapped[entity.name] = (plain_id, names)
         for prop, ref_id in refs:
             signed = self._sign(ref_id)
-            if signed is not None and signed != entity_id:
-                size = self._add(values, seen, size, prop, signed, None)
+            if signed is None:
+                continue
+            if signed == entity_id:
+                # Two mapped entities computed the same id (their keys coincide on
+                # this row); `ftm map` aborts here with "Self-relationship".
+                if reject is not None:
+                    reject(
+                        RejectedValue(
+                            f"entity {entity.name!r} gets the same id as the entity its "
+                            f"{prop.name!r} refers to, so it would point at itself",
+                            Location("", None, None),
+                            hint="give one of them a `key_literal:` or more `keys:`",
+                        )
+                    )
+                continue
+            size = self._add(values, seen, size, prop, signed, None)
         return MappedEntity(entity_id, entity.schema, values)
 
     @staticmethod

@@ -114,7 +114,7 @@ def ingest_file(
     _check_dataset_name(options.dataset)
     kind, fmt = _plan(path, options)
     total = path.stat().st_size
-    stamp = started.strftime("%Y%m%dT%H%M%S")
+    stamp = started.strftime("%Y%m%dT%H%M%S%f")
     rejects = _Rejects(
         options.on_error, rejects_dir / f"{options.dataset}-{path.name}-{stamp}.jsonl"
     )
