@@ -167,7 +167,8 @@ def test_unknown_schema_in_ftm_entity_line(seeded: Seeded) -> None:
     )
     error = fails(seeded, path)
     assert str(error) == (
-        f"{path}, line 2, column 'schema': unknown schema 'Persn' (did you mean 'Person' or 'Pages'?)"
+        f"{path}, line 2, column 'schema': unknown schema 'Persn' "
+        "(did you mean 'Person' or 'Pages'?)"
     )
 
 
@@ -185,7 +186,8 @@ def test_unknown_schema_in_ftm_statements(seeded: Seeded) -> None:
     path.write_text("entity_id,prop,schema,value\na1,name,Person,Ivan\na1,name,Persn,I\n", "utf-8")
     error = fails(seeded, path)
     assert str(error) == (
-        f"{path}, line 3, column 'schema': unknown schema 'Persn' (did you mean 'Person' or 'Pages'?)"
+        f"{path}, line 3, column 'schema': unknown schema 'Persn' "
+        "(did you mean 'Person' or 'Pages'?)"
     )
 
 
