@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from followthemoney import model
 from followthemoney.entity import ValueEntity
 from followthemoney.schema import Schema
 from followthemoney.types import registry
@@ -22,6 +23,23 @@ TEXT_TYPES = {
     registry.text,
     registry.url,
 }
+
+
+@functools.cache
+def indexed_prop_types() -> list[str]:
+    """Property types an index document reads: its text, names, countries and
+    whatever a caption is made of. The store reads nothing else for indexing."""
+    types = {t.name for t in TEXT_TYPES} | {registry.name.name, registry.country.name}
+    for schema in model.schemata.values():
+        if not schema.edge:
+            types.update(schema.properties[c].type.name for c in schema.caption)
+    return sorted(types)
+
+
+@functools.cache
+def link_schemata() -> list[str]:
+    """Schemata not indexed by name: links, reached through what they connect."""
+    return sorted(name for name, schema in model.schemata.items() if schema.edge)
 
 
 def index_doc(entity: Entity) -> IndexDoc:

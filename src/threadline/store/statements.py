@@ -151,16 +151,26 @@ class StatementStore:
         cur.close()
 
     def iter_entity_values(
-        self, ids: list[str] | None = None, chunk: int = 50_000, queued: bool = False
+        self,
+        ids: list[str] | None = None,
+        chunk: int = 50_000,
+        queued: bool = False,
+        prop_types: list[str] | None = None,
+        skip_schemata: list[str] | None = None,
     ) -> Iterator[EntityValues]:
         """Per entity: (id, schemata, datasets, props, values): a lean,
         aggregated read for indexing, without per-statement provenance.
         Aggregates ``chunk`` entities at a time so memory stays bounded."""
         cur = self.con.cursor()
+        narrow = ""
+        if prop_types is not None:
+            narrow += f" AND (prop = 'id' OR prop_type IN ({_sql_list(prop_types)}))"
+        if skip_schemata:
+            narrow += f" AND schema NOT IN ({_sql_list(skip_schemata)})"
         query = """
             SELECT entity_id, list(DISTINCT schema), list(DISTINCT dataset),
                    list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
-            FROM live_statements WHERE {where} GROUP BY entity_id
+            FROM live_statements WHERE {where} {narrow} GROUP BY entity_id
         """
         try:
             if ids is not None:
@@ -170,7 +180,7 @@ class StatementStore:
                     )
                     cur.register("_tl_ids", part)
                     where = "entity_id IN (SELECT entity_id FROM _tl_ids)"
-                    yield from _rows(cur.sql(query.format(where=where)).fetchall())
+                    yield from _rows(cur.sql(query.format(where=where, narrow=narrow)).fetchall())
                     cur.unregister("_tl_ids")
             else:
                 if queued:
@@ -182,7 +192,7 @@ class StatementStore:
                 only = "entity_id IN (SELECT entity_id FROM index_queue) AND " if queued else ""
                 for part_no in range(parts):
                     where = f"{only}hash(entity_id) % {parts} = {part_no}"
-                    yield from _rows(cur.sql(query.format(where=where)).fetchall())
+                    yield from _rows(cur.sql(query.format(where=where, narrow=narrow)).fetchall())
         finally:
             cur.close()
 
@@ -297,6 +307,12 @@ class _ToArrow(Protocol):
 
 
 BatchSource: TypeAlias = "pa.Table | _ToArrow"
+
+
+def _sql_list(names: list[str]) -> str:
+    # Model names (schemata, property types) only: letters, never user input.
+    assert all(name.isalnum() for name in names)
+    return ", ".join(f"'{name}'" for name in names)
 
 
 def _rows(

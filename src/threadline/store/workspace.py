@@ -29,7 +29,7 @@ from threadline.errors import (
 from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
 from threadline.model.entity import Entity, assemble, common_schema
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery
-from threadline.search.documents import values_doc
+from threadline.search.documents import indexed_prop_types, link_schemata, values_doc
 from threadline.store.statements import DatasetInfo, EntityValues, StatementStore
 
 CONFIG_FILE = "threadline.toml"
@@ -248,7 +248,9 @@ class Workspace:
 
         def rows() -> Iterator[EntityValues]:
             nonlocal done
-            for row in self.store.iter_entity_values():
+            for row in self.store.iter_entity_values(
+                prop_types=indexed_prop_types(), skip_schemata=link_schemata()
+            ):
                 done += 1
                 if progress and done % 10_000 == 0:
                     progress(done, total)
@@ -281,7 +283,10 @@ class Workspace:
             # The index missed an earlier change (a crash); start afresh.
             self.reindex()
             return
-        self._upsert_in_chunks(self._docs(self.store.iter_entity_values(queued=True)))
+        rows = self.store.iter_entity_values(
+            queued=True, prop_types=indexed_prop_types(), skip_schemata=link_schemata()
+        )
+        self._upsert_in_chunks(self._docs(rows))
         gone = self.store.queued_gone()
         if gone:
             index.delete(gone)
