@@ -206,7 +206,9 @@ def test_sigkill_leaves_the_workspace_consistent(setup: dict[str, Any]) -> None:
             assert ivan and ivan[0].caption == "Ivan Petrov", where
             hits = [h.caption for h in ws.search(_name(13579))]
             assert (_name(13579) in hits) == (state == "after"), where
-            assert ws.stats()["indexed"] == counts["entities"], where
+            stats = ws.stats()
+            assert stats["indexed"] == counts["entities"], where
+            assert stats["index_current"], where
             assert not list(ws.entities("big")) or state == "after", where
 
     # killed for real at least where the timing is not in doubt

@@ -209,6 +209,9 @@ class Workspace:
             n for name, n in data["schemata"].items() if not getattr(model.get(name), "edge", False)
         )
         data["indexed"] = self.index.count()
+        # False after a crash between store and index commits; the next search
+        # (or `threadline reindex`) rebuilds it.
+        data["index_current"] = self.index.generation == self.store.generation
         data["workspace"] = str(self.path)
         return data
 
