@@ -421,3 +421,19 @@ def test_entity_referring_to_itself_is_rejected_with_a_hint(
     )
     report = workspace.ingest(data, "people", mapping, on_error="skip")
     assert report.rejected == 1
+
+
+def test_bad_line_in_ftm_statements_is_skippable(workspace: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "stmts.jsonl"
+    good = (
+        '{"entity_id": "p1", "schema": "Person", "prop": "name", "value": "Ivan Petrov", '
+        '"dataset": "x"}\n'
+    )
+    path.write_text(good + "{not json\n", "utf-8")
+    with pytest.raises(InputError) as info:
+        workspace.ingest(path, "stmts")
+    assert str(info.value).startswith(f"{path}, line 2: malformed JSON")
+    assert workspace.stats()["statements"] == 0
+    report = workspace.ingest(path, "stmts", on_error="skip")
+    assert (report.statements, report.rejected) == (1, 1)
+    assert workspace.entity("p1").caption == "Ivan Petrov"

@@ -162,14 +162,18 @@ def read_ftm_statements(path: Path, counter: list[CountingReader]) -> Iterator[F
     cleaner = _Cleaner()
     if path.suffix.lower() == ".csv":
         reader = CSVReader(path)
-        rows: Iterator[tuple[int, dict[str, str]]] = ((r.line, r.data) for r in reader)
+        rows: Iterator[tuple[int, dict[str, str], InputError | None]] = (
+            (r.line, r.data, r.error) for r in reader
+        )
     else:
         raw = CountingReader(open(path, "rb"))  # noqa: SIM115
         counter.append(raw)
         rows = _json_rows(path, raw)
-    for number, row in rows:
+    for number, row, problem in rows:
         where = Location(str(path), number)
         try:
+            if problem is not None:
+                raise problem
             entity_id = row.get("entity_id")
             if not entity_id:
                 raise InputError("the statement has no entity_id", where)
@@ -188,7 +192,9 @@ def read_ftm_statements(path: Path, counter: list[CountingReader]) -> Iterator[F
             yield FtMItem(number, "", None, [], exc)
 
 
-def _json_rows(path: Path, raw: CountingReader) -> Iterator[tuple[int, dict[str, str]]]:
+def _json_rows(
+    path: Path, raw: CountingReader
+) -> Iterator[tuple[int, dict[str, str], InputError | None]]:
     with io.BufferedReader(raw, buffer_size=1 << 20) as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -196,5 +202,11 @@ def _json_rows(path: Path, raw: CountingReader) -> Iterator[tuple[int, dict[str,
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON ({exc})", Location(str(path), number)) from exc
-            yield number, {k: str(v) for k, v in obj.items() if v is not None}
+                where = Location(str(path), number)
+                yield number, {}, InputError(f"malformed JSON ({exc})", where)
+                continue
+            if not isinstance(obj, dict):
+                where = Location(str(path), number)
+                yield number, {}, InputError("expected a JSON object per line", where)
+                continue
+            yield number, {k: str(v) for k, v in obj.items() if v is not None}, None
