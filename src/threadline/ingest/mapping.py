@@ -176,7 +176,6 @@ class CompiledMapping:
             assert isinstance(query.source, CSVSource)
             self.queries.append((query, query.source, [_CompiledEntity(e) for e in query.entities]))
         self._clean_cache: dict[tuple[int, str], str | None] = {}
-        self._sign_cache: dict[str, str | None] = {}
 
     @property
     def columns(self) -> set[str]:
@@ -185,15 +184,6 @@ class CompiledMapping:
         for query, _, _ in self.queries:
             refs.update(query.refs)
         return refs
-
-    def _sign(self, entity_id: str) -> str | None:
-        cache = self._sign_cache
-        signed = cache.get(entity_id, "")
-        if signed == "":
-            if len(cache) > 100_000:
-                cache.clear()
-            signed = cache[entity_id] = self.signer.sign(entity_id)
-        return signed
 
     def _clean(self, pm: PropertyMapping, raw: str) -> str | None:
         key = (id(pm), raw)
@@ -283,12 +273,12 @@ class CompiledMapping:
             present = {p.name for p, _, _ in values} | {p.name for p, _ in refs}
             if any(p.name not in present for p in entity.required):
                 return None
-        entity_id = self._sign(plain_id)
+        entity_id = self.signer.sign(plain_id)
         if entity_id is None:
             return None
         mapped[entity.name] = (plain_id, names)
         for prop, ref_id in refs:
-            signed = self._sign(ref_id)
+            signed = self.signer.sign(ref_id)
             if signed is None:
                 continue
             if signed == entity_id:

@@ -79,19 +79,6 @@ def common_schema(names: set[str]) -> Schema:
     return _common_schema(frozenset(names))
 
 
-def build_proxy(
-    entity_id: str, schemata: list[str], props: list[str], values: list[str]
-) -> ValueEntity:
-    """An FtM proxy from already-clean (property, value) pairs."""
-    schema = common_schema(set(schemata))
-    proxy = ValueEntity(schema, {"id": entity_id}, cleaned=True)
-    for name, value in zip(props, values, strict=True):
-        prop = schema.get(name)
-        if prop is not None:
-            proxy.unsafe_add(prop, value, cleaned=True)
-    return proxy
-
-
 def assemble(rows: list[StatementRow]) -> Entity:
     """Build one entity from its statements (all with the same entity id)."""
     schema = common_schema({r.schema for r in rows})

@@ -120,16 +120,11 @@ class StatementStore:
         self,
         where: str = "TRUE",
         params: list[Any] | None = None,
-        ids: list[str] | None = None,
         batch_size: int = 50_000,
     ) -> Iterator[list[StatementRow]]:
-        """Statements grouped by entity, streamed in entity-id order; with
-        ``ids``, only those entities."""
+        """Statements grouped by entity, streamed in entity-id order."""
         # A cursor of its own, so callers may use the store while iterating.
         cur = self.con.cursor()
-        if ids is not None:
-            cur.register("_tl_ids", pa.table({"entity_id": pa.array(ids, type=pa.string())}))
-            where = f"({where}) AND entity_id IN (SELECT entity_id FROM _tl_ids)"
         cur.execute(
             f"SELECT {ROW_COLUMNS} FROM live_statements WHERE {where} "
             "ORDER BY entity_id, prop, value, dataset, source, source_line",
@@ -152,15 +147,15 @@ class StatementStore:
 
     def iter_entity_values(
         self,
-        ids: list[str] | None = None,
         chunk: int = 50_000,
         queued: bool = False,
         prop_types: list[str] | None = None,
         skip_schemata: list[str] | None = None,
     ) -> Iterator[EntityValues]:
         """Per entity: (id, schemata, datasets, props, values): a lean,
-        aggregated read for indexing, without per-statement provenance.
-        Aggregates ``chunk`` entities at a time so memory stays bounded."""
+        aggregated read for indexing, without per-statement provenance; with
+        ``queued``, only the entities on the index queue. Aggregates about
+        ``chunk`` entities at a time so memory stays bounded."""
         cur = self.con.cursor()
         narrow = ""
         if prop_types is not None:
@@ -172,27 +167,14 @@ class StatementStore:
                    list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
             FROM live_statements WHERE {where} {narrow} GROUP BY entity_id
         """
+        source = "index_queue" if queued else "live_statements"
+        only = "entity_id IN (SELECT entity_id FROM index_queue) AND " if queued else ""
         try:
-            if ids is not None:
-                for start in range(0, len(ids), chunk):
-                    part = pa.table(
-                        {"entity_id": pa.array(ids[start : start + chunk], pa.string())}
-                    )
-                    cur.register("_tl_ids", part)
-                    where = "entity_id IN (SELECT entity_id FROM _tl_ids)"
-                    yield from _rows(cur.sql(query.format(where=where, narrow=narrow)).fetchall())
-                    cur.unregister("_tl_ids")
-            else:
-                if queued:
-                    rows = cur.execute("SELECT count(DISTINCT entity_id) FROM index_queue")
-                else:
-                    rows = cur.execute("SELECT count(DISTINCT entity_id) FROM live_statements")
-                total = int(rows.fetchall()[0][0])
-                parts = max(1, -(-total // chunk))
-                only = "entity_id IN (SELECT entity_id FROM index_queue) AND " if queued else ""
-                for part_no in range(parts):
-                    where = f"{only}hash(entity_id) % {parts} = {part_no}"
-                    yield from _rows(cur.sql(query.format(where=where, narrow=narrow)).fetchall())
+            rows = cur.execute(f"SELECT count(DISTINCT entity_id) FROM {source}").fetchall()
+            parts = max(1, -(-int(rows[0][0]) // chunk))
+            for part_no in range(parts):
+                where = f"{only}hash(entity_id) % {parts} = {part_no}"
+                yield from _rows(cur.sql(query.format(where=where, narrow=narrow)).fetchall())
         finally:
             cur.close()
 
