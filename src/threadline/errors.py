@@ -10,7 +10,9 @@
      │    └── RejectedValue       a value FtM cannot clean for its property type
      ├── DatasetNotFound
      ├── EntityNotFound
-     └── SearchError
+     ├── SearchError
+     └── ResolveError             resolving failed or cannot start (no model yet)
+          └── JudgementError      a judgement on an unknown id, or a bad judgements file
 
 The CLI maps each class to an exit code (see ``threadline.cli.app``); the
 HTTP layer will map them to statuses. Messages say what failed, where, and how
@@ -92,3 +94,11 @@ class EntityNotFound(ThreadlineError):
 
 class SearchError(ThreadlineError):
     exit_code = 5
+
+
+class ResolveError(ThreadlineError):
+    exit_code = 6
+
+
+class JudgementError(ResolveError):
+    pass

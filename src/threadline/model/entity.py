@@ -35,6 +35,12 @@ class Entity:
         return str(self.proxy.caption)
 
     @property
+    def members(self) -> list[str]:
+        """The source entity ids merged into this one (just its own id when
+        it is not merged)."""
+        return sorted({s.entity_id for s in self.statements})
+
+    @property
     def datasets(self) -> list[str]:
         return sorted({s.dataset for s in self.statements})
 
@@ -42,8 +48,10 @@ class Entity:
         data = self.proxy.to_dict()
         data["caption"] = self.caption
         data["datasets"] = self.datasets
+        data["members"] = self.members
         data["sources"] = [
             {
+                "entity_id": s.entity_id,
                 "prop": s.prop,
                 "value": s.value,
                 "original_value": s.original_value,
@@ -79,10 +87,12 @@ def common_schema(names: set[str]) -> Schema:
     return _common_schema(frozenset(names))
 
 
-def assemble(rows: list[StatementRow]) -> Entity:
-    """Build one entity from its statements (all with the same entity id)."""
+def assemble(rows: list[StatementRow], entity_id: str | None = None) -> Entity:
+    """Build one entity from its statements: all of one entity id, or of the
+    members of a resolved cluster, then named ``entity_id`` (the canonical
+    id)."""
     schema = common_schema({r.schema for r in rows})
-    proxy = ValueEntity(schema, {"id": rows[0].entity_id}, cleaned=True)
+    proxy = ValueEntity(schema, {"id": entity_id or rows[0].entity_id}, cleaned=True)
     for row in rows:
         if row.prop == "id":
             continue

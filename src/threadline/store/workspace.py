@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from threadline.errors import (
     DatasetNotFound,
@@ -32,10 +32,15 @@ from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery
 from threadline.search.documents import indexed_prop_types, link_schemata, values_doc
 from threadline.store.statements import DatasetInfo, EntityValues, StatementStore
 
+if TYPE_CHECKING:
+    from threadline.resolve.judgements import JudgementRecord
+    from threadline.resolve.resolver import Resolution, ResolveOptions, ResolveReport
+
 CONFIG_FILE = "threadline.toml"
 STORE_FILE = "store.duckdb"
 INDEX_DIR = "index"
 REJECTS_DIR = "rejects"
+RESOLVE_DIR = "resolve"
 ENV_VAR = "THREADLINE_WORKSPACE"
 
 DEFAULT_CONFIG = """\
@@ -69,6 +74,7 @@ class Workspace:
         memory = str(self.config.get("store", {}).get("memory_limit", "256MB"))
         self.store = StatementStore(self.path / STORE_FILE, memory_limit=memory)
         self._index: SearchIndex | None = None
+        self._resolution: Resolution | None = None
 
     # -- opening ------------------------------------------------------------------
 
@@ -176,11 +182,19 @@ class Workspace:
 
     # -- reading ------------------------------------------------------------------
 
-    def entity(self, entity_id: str) -> Entity:
-        rows = self.store.entity_rows([entity_id])
+    def entity(self, entity_id: str, resolved: bool = True) -> Entity:
+        """One entity with every value's sources. With ``resolved``, an id of
+        a merged cluster (canonical or member) gives the merged entity: the
+        values of all members, each still naming its source."""
+        ids = [entity_id]
+        canonical = entity_id
+        if resolved and self._has_resolution():
+            ids = self.resolution.members(entity_id) or ids
+            canonical = self.resolution.canonical_id(ids[0])
+        rows = self.store.entity_rows(ids)
         if not rows:
             raise EntityNotFound(f"no entity with id {entity_id!r}")
-        return assemble(rows)
+        return assemble(rows, entity_id=canonical if len(ids) > 1 else None)
 
     def entities(self, dataset: str | None = None) -> Iterator[Entity]:
         """Every entity (restricted to the values of one dataset if given)."""
@@ -214,6 +228,69 @@ class Workspace:
         data["index_current"] = self.index.generation == self.store.generation
         data["workspace"] = str(self.path)
         return data
+
+    # -- resolution ---------------------------------------------------------------
+
+    @property
+    def resolution(self) -> Resolution:
+        if self._resolution is None:
+            from threadline.resolve.resolver import Resolution
+
+            self._resolution = Resolution(self.store.con, self.path / RESOLVE_DIR)
+        return self._resolution
+
+    def _has_resolution(self) -> bool:
+        rows = self.store.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'canonical'"
+        ).fetchall()
+        return bool(rows[0][0])
+
+    def resolve(
+        self, options: ResolveOptions | None = None, progress: Callable[[str], None] | None = None
+    ) -> ResolveReport:
+        """Find duplicates within and across datasets, merge the sure ones and
+        queue the doubtful ones for review (see ``threadline.resolve``)."""
+        from followthemoney import model
+
+        from threadline.resolve.features import NEEDED_TYPES, matchable_schemata
+        from threadline.resolve.resolver import ResolveOptions
+
+        matchable = set(matchable_schemata())
+        rows = self.store.iter_entity_values(
+            prop_types=NEEDED_TYPES,
+            skip_schemata=[name for name in model.schemata if name not in matchable],
+        )
+        return self.resolution.resolve(
+            rows, self.store.generation, options or ResolveOptions(), progress
+        )
+
+    def judge(
+        self, left: str, right: str, judgement: str, user: str | None = None
+    ) -> JudgementRecord:
+        """Record an analyst's judgement (same / not-same / unsure) on two
+        entity (or canonical) ids and re-cluster at once."""
+        from threadline.resolve.judgements import Judgement
+
+        return self.resolution.judge(
+            left, right, Judgement.parse(judgement), user, self._entity_exists
+        )
+
+    def _entity_exists(self, entity_id: str) -> bool:
+        rows = self.store.con.execute(
+            "SELECT 1 FROM live_statements WHERE entity_id = ? LIMIT 1", [entity_id]
+        ).fetchall()
+        return bool(rows)
+
+    def export_clusters(self, out: IO[str]) -> int:
+        """``entity_id,canonical_id`` for every entity (unmerged ones map to
+        themselves)."""
+        ids = (
+            str(r[0])
+            for r in self.store.con.execute(
+                "SELECT DISTINCT entity_id FROM live_statements ORDER BY entity_id"
+            ).fetchall()
+        )
+        return self.resolution.export_clusters(ids, out)
 
     # -- search -------------------------------------------------------------------
 

@@ -1,0 +1,164 @@
+"""From scored pairs and judgements to clusters and stable canonical ids.
+
+Clusters grow greedily from the strongest evidence down: analysts' "same"
+judgements first, then automatic merges by falling probability. A merge is
+refused when it would put into one cluster
+
+- two records an analyst judged "not same", or
+- two records with conflicting veto identifiers (two different registration
+  numbers, say), even when a third record without one links them: the
+  check is on the whole clusters, not the pair.
+
+An analyst's "same" overrides a veto: the analyst has seen both records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from threadline.resolve.judgements import NK_PREFIX, Judgement, JudgementRecord
+
+CANONICAL_PREFIX = "tl-"
+
+
+@dataclass
+class _Cluster:
+    members: set[str]
+    vetoes: dict[str, set[str]] = field(default_factory=dict)
+    not_same: set[str] = field(default_factory=set)
+
+
+class Clusterer:
+    def __init__(self, veto_ids: Mapping[str, Iterable[str]]) -> None:
+        self._parent: dict[str, str] = {}
+        self._clusters: dict[str, _Cluster] = {}
+        self._veto_ids = veto_ids
+        self.refused_vetoed = 0
+        self.refused_judged = 0
+
+    def find(self, node: str) -> str:
+        parent = self._parent.get(node)
+        if parent is None:
+            self._parent[node] = node
+            cluster = _Cluster({node})
+            for key in self._veto_ids.get(node, ()):
+                prop, _, value = key.partition(":")
+                cluster.vetoes.setdefault(prop, set()).add(value)
+            self._clusters[node] = cluster
+            return node
+        root = node
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[node] != root:  # path compression
+            self._parent[node], node = root, self._parent[node]
+        return root
+
+    def forbid(self, a: str, b: str) -> None:
+        self._clusters[self.find(a)].not_same.add(b)
+        self._clusters[self.find(b)].not_same.add(a)
+
+    def _judged_apart(self, ra: str, rb: str) -> bool:
+        a, b = self._clusters[ra], self._clusters[rb]
+        small, other = (a, rb) if len(a.not_same) <= len(b.not_same) else (b, ra)
+        return any(self.find(x) == other for x in small.not_same)
+
+    def _vetoed(self, ra: str, rb: str) -> bool:
+        a, b = self._clusters[ra].vetoes, self._clusters[rb].vetoes
+        return any(prop in b and not (values & b[prop]) for prop, values in a.items())
+
+    def union(self, a: str, b: str, force: bool = False) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if not force:
+            if self._judged_apart(ra, rb):
+                self.refused_judged += 1
+                return False
+            if self._vetoed(ra, rb):
+                self.refused_vetoed += 1
+                return False
+        big, small = (ra, rb)
+        if len(self._clusters[ra].members) < len(self._clusters[rb].members):
+            big, small = rb, ra
+        self._parent[small] = big
+        into, gone = self._clusters[big], self._clusters.pop(small)
+        into.members |= gone.members
+        into.not_same |= gone.not_same
+        for prop, values in gone.vetoes.items():
+            into.vetoes.setdefault(prop, set()).update(values)
+        return True
+
+    def clusters(self) -> list[set[str]]:
+        return [c.members for c in self._clusters.values()]
+
+
+@dataclass
+class ClusterResult:
+    canonical: dict[str, str]  # every clustered id -> canonical id
+    refused_vetoed: int
+    refused_judged: int
+
+
+def cluster(
+    pairs: Iterable[tuple[str, str, float]],
+    judgements: Iterable[JudgementRecord],
+    veto_ids: Mapping[str, Iterable[str]],
+    previous: Mapping[str, str],
+) -> ClusterResult:
+    """Cluster ``pairs`` (left, right, probability: only those above the merge
+    threshold) under ``judgements``; ids keep the canonical id they had in
+    ``previous`` where their cluster still holds most of its members."""
+    clusterer = Clusterer(veto_ids)
+    judged = list(judgements)
+    for rec in judged:
+        if rec.judgement is Judgement.POSITIVE:
+            clusterer.union(rec.left_id, rec.right_id, force=True)
+    for rec in judged:
+        if rec.judgement is Judgement.NEGATIVE:
+            clusterer.forbid(rec.left_id, rec.right_id)
+    for left, right, _ in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+        clusterer.union(left, right)
+    canonical = assign_canonical(clusterer.clusters(), previous)
+    return ClusterResult(canonical, clusterer.refused_vetoed, clusterer.refused_judged)
+
+
+def assign_canonical(clusters: Iterable[set[str]], previous: Mapping[str, str]) -> dict[str, str]:
+    """Canonical ids that stay put across runs: a cluster keeps the id most of
+    its members had (the bigger cluster wins a contested id after a split), or
+    a nomenklatura id it was joined to; a new cluster gets an id derived from
+    its smallest member, so a fresh run on the same data gives the same ids."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    multi = sorted((c for c in clusters if len(c) > 1), key=lambda c: (-len(c), min(c)))
+    for members in multi:
+        chosen: str | None = None
+        imported = sorted(m for m in members if m.startswith(NK_PREFIX))
+        for candidate in imported:
+            if candidate not in used:
+                chosen = candidate
+                break
+        if chosen is None:
+            votes = Counter(previous[m] for m in members if m in previous and previous[m] != m)
+            for candidate, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
+                if candidate not in used:
+                    chosen = candidate
+                    break
+        if chosen is None:
+            chosen = _mint(min(members), used)
+        used.add(chosen)
+        for member in members:
+            out[member] = chosen
+    return out
+
+
+def _mint(seed: str, used: set[str]) -> str:
+    salt = 0
+    while True:
+        text = seed if salt == 0 else f"{seed}:{salt}"
+        candidate = CANONICAL_PREFIX + hashlib.sha1(text.encode()).hexdigest()[:20]
+        if candidate not in used:
+            return candidate
+        salt += 1

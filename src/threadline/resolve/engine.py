@@ -1,0 +1,295 @@
+"""Where the Splink model runs: DuckDB (embedded default) or Spark.
+
+One narrow interface, ``SplinkEngine``: train a model on features, score
+pairs with a trained model. Engines differ only in how they open Splink's
+database API and move Arrow tables in and out; the model specification, the
+training steps and the outputs are the same code for both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import Linker
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.database_api import DatabaseAPI
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from threadline.errors import ResolveError
+from threadline.resolve import model_spec
+
+#: The comparisons' output names, in model order; each pair carries one match
+#: weight per comparison (its evidence).
+COMPARISON_NAMES = [
+    str(c.create_output_column_name()) for c in model_spec.comparisons() if not isinstance(c, dict)
+]
+
+PAIR_SCHEMA = pa.schema(
+    [
+        ("left_id", pa.string()),
+        ("right_id", pa.string()),
+        ("probability", pa.float64()),
+        ("weight", pa.float64()),
+        ("weights", pa.list_(pa.float64())),
+    ]
+)
+
+# Enough random pairs to estimate how often fields agree by chance; small
+# inputs are compared in full, so their u values are exact and the same on
+# every engine.
+U_SAMPLE_PAIRS = 3e6
+SEED = 42
+# Analysts' "same" judgements refine the model once there are this many.
+MIN_LABELS = 5
+
+
+class SplinkEngine:
+    """Base engine: subclasses provide the database API and table transfer."""
+
+    name = "base"
+
+    dialect = "duckdb"
+
+    def _new_api(self) -> DatabaseAPI[Any]:
+        """A fresh database API per step: Splink caches tables per API, and a
+        step must not see the previous step's cache."""
+        raise NotImplementedError
+
+    def _register(self, db_api: DatabaseAPI[Any], table: pa.Table, name: str) -> SplinkDataFrame:
+        return db_api.register(table, table_name=name)
+
+    def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the engine's resources."""
+
+    # -- shared steps -------------------------------------------------------------
+
+    def train(self, features: pa.Table, labels: list[tuple[str, str]]) -> dict[str, Any]:
+        """Train the model unsupervised on ``features`` (expectation
+        maximisation over blocks, u from random pairs); refine m from the
+        analysts' positive ``labels`` when there are enough. Returns Splink's
+        JSON model."""
+        if features.num_rows < 2:
+            raise ResolveError("Nothing to resolve: fewer than two matchable entities.")
+        db_api = self._new_api()
+        with _quiet_splink():
+            linker = Linker(
+                self._register(db_api, features, "tl_features"),
+                model_spec.settings(),
+                log_level=None,
+            )
+            training = linker.training
+            with contextlib.suppress(Exception):
+                # Fails when no pair passes the deterministic rules; the
+                # prior then stays at its default.
+                training.estimate_probability_two_random_records_match(
+                    model_spec.deterministic_rules(), recall=0.7
+                )
+            training.estimate_u_using_random_sampling(
+                max_pairs=U_SAMPLE_PAIRS, seed=SEED, min_count_per_level=None, num_chunks=1
+            )
+            for rule in model_spec.training_rules():
+                # A block with too few pairs (say, no dates at all) cannot be
+                # trained on; the others still estimate every comparison.
+                with contextlib.suppress(Exception):
+                    training.estimate_parameters_using_expectation_maximisation(
+                        rule, estimate_without_term_frequencies=True
+                    )
+            if len(labels) >= MIN_LABELS:
+                table = pa.table(
+                    {
+                        "source_dataset_l": ["tl_features"] * len(labels),
+                        "unique_id_l": [a for a, _ in labels],
+                        "source_dataset_r": ["tl_features"] * len(labels),
+                        "unique_id_r": [b for _, b in labels],
+                    }
+                )
+                labels_frame = self._register(db_api, table, "tl_labels")
+                training.estimate_m_from_pairwise_labels(labels_frame)  # type: ignore[no-untyped-call]
+            model: dict[str, Any] = linker.misc.save_model_to_json()
+        return model
+
+    def predict(
+        self,
+        features: pa.Table,
+        model: dict[str, Any],
+        floor: float,
+        incremental: bool = False,
+    ) -> pa.Table:
+        """Score every blocked pair of ``features`` with ``model``; keep pairs
+        with a match probability of at least ``floor``. With ``incremental``,
+        only pairs involving a row whose ``is_new`` is true."""
+        settings = dict(model)
+        settings["link_type"] = "dedupe_only"
+        settings["blocking_rules_to_generate_predictions"] = [
+            _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules(incremental)
+        ]
+        settings["retain_intermediate_calculation_columns"] = True
+        settings["retain_matching_columns"] = False
+        db_api = self._new_api()
+        with _quiet_splink():
+            linker = Linker(
+                self._register(db_api, features, "tl_features"), settings, log_level=None
+            )
+            frame = linker.inference.predict(threshold_match_probability=floor)
+            return self._to_arrow(frame, _pairs_sql(frame.physical_name))
+
+    def link(
+        self, query: pa.Table, features: pa.Table, model: dict[str, Any], floor: float
+    ) -> pa.Table:
+        """Score records of ``query`` against ``features`` (screening): pairs
+        with the query record on the left."""
+        settings = dict(model)
+        settings["link_type"] = "link_only"
+        settings["blocking_rules_to_generate_predictions"] = [
+            _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules()
+        ]
+        settings["retain_intermediate_calculation_columns"] = True
+        settings["retain_matching_columns"] = False
+        db_api = self._new_api()
+        with _quiet_splink():
+            linker = Linker(
+                [
+                    self._register(db_api, query, "tl_query"),
+                    self._register(db_api, features, "tl_store"),
+                ],
+                settings,
+                log_level=None,
+            )
+            frame = linker.inference.predict(threshold_match_probability=floor)
+            return self._to_arrow(frame, _link_sql(frame.physical_name))
+
+
+def _rule_dict(rule: BlockingRuleCreator | dict[str, Any], dialect: str) -> dict[str, Any]:
+    if isinstance(rule, dict):
+        return rule
+    return dict(rule.get_blocking_rule(dialect).as_dict())  # type: ignore[no-untyped-call]
+
+
+def _weights_sql() -> str:
+    return "[" + ", ".join(f"CAST(mw_{n} AS DOUBLE)" for n in COMPARISON_NAMES) + "]"
+
+
+def _pairs_sql(table: str) -> str:
+    # Splink already puts the smaller id on the left in a dedupe.
+    return (
+        "SELECT unique_id_l AS left_id, unique_id_r AS right_id, "
+        "CAST(match_probability AS DOUBLE) AS probability, "
+        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights "
+        f"FROM {table}"
+    )
+
+
+def _link_sql(table: str) -> str:
+    return (
+        "SELECT CASE WHEN source_dataset_l = 'tl_query' THEN unique_id_l ELSE unique_id_r END "
+        "AS left_id, "
+        "CASE WHEN source_dataset_l = 'tl_query' THEN unique_id_r ELSE unique_id_l END "
+        "AS right_id, "
+        "CAST(match_probability AS DOUBLE) AS probability, "
+        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights "
+        f"FROM {table}"
+    )
+
+
+class DuckDBEngine(SplinkEngine):
+    """Splink on an in-memory DuckDB of its own, capped in memory and spilling
+    to a temporary directory, so resolving never holds the store's lock
+    longer than reading features and writing results."""
+
+    name = "duckdb"
+
+    def __init__(self, memory_limit: str = "2GB", temp_dir: str | None = None) -> None:
+        self._con = duckdb.connect()
+        self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        if temp_dir:
+            self._con.execute("SET temp_directory = ?", [temp_dir])
+
+    def _new_api(self) -> DatabaseAPI[Any]:
+        from splink import DuckDBAPI
+
+        return DuckDBAPI(self._con)
+
+    def _register(self, db_api: DatabaseAPI[Any], table: pa.Table, name: str) -> SplinkDataFrame:
+        self._con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._con.register(f"{name}_arrow", table)
+        self._con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
+        self._con.unregister(f"{name}_arrow")
+        return db_api.register(name, table_name=name)
+
+    def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
+        return self._con.sql(sql).to_arrow_table().cast(PAIR_SCHEMA)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class SparkEngine(SplinkEngine):
+    """Splink on Spark. Local mode by default; set ``SPARK_REMOTE`` or pass a
+    session to run on a cluster (docs/resolve.md)."""
+
+    name = "spark"
+
+    def __init__(self, session: Any = None) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ResolveError(
+                "The Spark engine needs pyspark: pip install 'threadline[spark]'."
+            ) from exc
+        if session is None:
+            session = (
+                SparkSession.builder.master("local[2]")
+                .appName("threadline-resolve")
+                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.memory", "2g")
+                .getOrCreate()
+            )
+        self.spark = session
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self.spark.sparkContext.setCheckpointDir("/tmp/threadline-spark-checkpoints")
+
+    dialect = "spark"
+
+    def _new_api(self) -> DatabaseAPI[Any]:
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
+
+    def _register(self, db_api: DatabaseAPI[Any], table: pa.Table, name: str) -> SplinkDataFrame:
+        frame = self.spark.createDataFrame(table.to_pandas())
+        return db_api.register(frame, table_name=name)
+
+    def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
+        spark_sql = sql.replace("[", "array(").replace("]", ")")
+        result = self.spark.sql(spark_sql).toPandas()
+        return pa.Table.from_pandas(result, preserve_index=False).cast(PAIR_SCHEMA)
+
+
+def make_engine(name: str) -> SplinkEngine:
+    if name == "duckdb":
+        return DuckDBEngine()
+    if name == "spark":
+        return SparkEngine()
+    raise ResolveError(f"Unknown engine {name!r}: use duckdb or spark.")
+
+
+@contextlib.contextmanager
+def _quiet_splink() -> Iterator[None]:
+    """Splink logs its progress and warnings at INFO/WARNING; the library
+    never prints, so they are silenced while it runs."""
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

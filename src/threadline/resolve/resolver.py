@@ -1,0 +1,458 @@
+"""Entity resolution over a workspace's store: features, model, pairs,
+judgements, clusters, canonical ids. The workspace and the CLI call this;
+it never prints.
+
+A resolve run writes everything it changes in one transaction, so a failed
+or killed run leaves the previous resolution as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from threadline.errors import JudgementError, ResolveError
+from threadline.resolve.clustering import CANONICAL_PREFIX, ClusterResult, cluster
+from threadline.resolve.engine import make_engine
+from threadline.resolve.explain import Explanation, ModelLevels
+from threadline.resolve.features import (
+    DEFAULT_VETO_PROPS,
+    EntityValues,
+    FeatureOptions,
+    build_features,
+)
+from threadline.resolve.judgements import (
+    NK_PREFIX,
+    Judgement,
+    JudgementRecord,
+    JudgementStore,
+    now,
+    ordered,
+)
+from threadline.resolve.tables import RESOLVE_DDL
+
+ProgressFn = Callable[[str], None]
+
+META_MODEL = "resolve_model"
+META_SETTINGS = "resolve_settings"
+META_GENERATION = "resolve_generation"
+
+
+@dataclass(frozen=True)
+class ResolveOptions:
+    engine: str = "duckdb"
+    #: pairs at or above this probability are merged automatically
+    merge_threshold: float = 0.95
+    #: pairs between this and the merge threshold go to the review queue
+    review_threshold: float = 0.5
+    retrain: bool = False
+    veto_props: tuple[str, ...] = DEFAULT_VETO_PROPS
+
+    def check(self) -> None:
+        if not 0 < self.review_threshold <= self.merge_threshold <= 1:
+            raise ResolveError(
+                f"Thresholds must satisfy 0 < review ({self.review_threshold}) "
+                f"<= merge ({self.merge_threshold}) <= 1."
+            )
+
+
+@dataclass
+class ResolveReport:
+    engine: str
+    entities: int
+    skipped: int
+    rescored: int
+    incremental: bool
+    trained: bool
+    pairs: int
+    clusters: int
+    merged_entities: int
+    review: int
+    refused_vetoed: int
+    refused_judged: int
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Resolution:
+    """Resolution state in the store's DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+        self.con = con
+        self.directory = directory
+        for ddl in RESOLVE_DDL:
+            self.con.execute(ddl)
+        self.judgements = JudgementStore(con)
+
+    # -- meta --------------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    @property
+    def model(self) -> dict[str, Any] | None:
+        raw = self._meta(META_MODEL)
+        return None if raw is None else dict(orjson.loads(raw))
+
+    @property
+    def settings(self) -> ResolveOptions:
+        raw = self._meta(META_SETTINGS)
+        if raw is None:
+            return ResolveOptions()
+        data = orjson.loads(raw)
+        data["veto_props"] = tuple(data.get("veto_props", DEFAULT_VETO_PROPS))
+        return ResolveOptions(**data)
+
+    def levels(self) -> ModelLevels:
+        model = self.model
+        if model is None:
+            raise ResolveError("Nothing is resolved yet: run `threadline resolve` first.")
+        return ModelLevels(model)
+
+    @property
+    def features_path(self) -> Path:
+        return self.directory / "features.parquet"
+
+    # -- resolving ---------------------------------------------------------------
+
+    def resolve(
+        self,
+        rows: Iterable[EntityValues],
+        generation: int,
+        options: ResolveOptions = ResolveOptions(),
+        progress: ProgressFn | None = None,
+    ) -> ResolveReport:
+        options.check()
+        started = time.monotonic()
+        say = progress or (lambda _phase: None)
+        say("Reading match features")
+        built = build_features(rows, FeatureOptions(veto_props=options.veto_props))
+        features = built.table
+        previous = dict(
+            self.con.execute("SELECT entity_id, fingerprint FROM resolve_entities").fetchall()
+        )
+        model = self.model
+        trained = model is None or options.retrain or _vetoes_changed(self.settings, options)
+        ids = features.column("unique_id").to_pylist()
+        prints = features.column("fingerprint").to_pylist()
+        if trained:
+            is_new = [True] * len(ids)
+        else:
+            is_new = [previous.get(i) != fp for i, fp in zip(ids, prints, strict=True)]
+        gone = sorted(set(previous) - set(ids))
+        changed = [i for i, new in zip(ids, is_new, strict=True) if new and i in previous]
+        features_in = features.append_column("is_new", pa.array(is_new, pa.bool_()))
+        rescored = sum(is_new)
+
+        engine = make_engine(options.engine)
+        try:
+            if trained:
+                say(f"Training the model ({options.engine})")
+                labels = self._positive_labels(set(ids))
+                model = engine.train(features, labels)
+            assert model is not None
+            pairs = _empty_pairs()
+            if rescored and features.num_rows > 1:
+                say(f"Scoring candidate pairs ({options.engine})")
+                pairs = engine.predict(
+                    features_in, model, options.review_threshold, incremental=not trained
+                )
+        finally:
+            engine.close()
+
+        say("Clustering")
+        self.con.begin()
+        try:
+            if trained:
+                self.con.execute("DELETE FROM resolve_pairs")
+            else:
+                stale = gone + changed
+                if stale:
+                    self.con.execute(
+                        "DELETE FROM resolve_pairs WHERE list_contains(?, left_id) "
+                        "OR list_contains(?, right_id)",
+                        [stale, stale],
+                    )
+            self.con.register("tl_new_pairs", pairs)
+            self.con.execute("INSERT INTO resolve_pairs SELECT * FROM tl_new_pairs")
+            self.con.unregister("tl_new_pairs")
+            self.con.execute("DELETE FROM resolve_entities")
+            entities = features.select(["unique_id", "fingerprint", "veto_ids"])
+            self.con.register("tl_entities", entities)
+            self.con.execute("INSERT INTO resolve_entities SELECT * FROM tl_entities")
+            self.con.unregister("tl_entities")
+            self._set_meta(META_MODEL, orjson.dumps(model).decode())
+            settings = asdict(options)
+            settings["veto_props"] = list(options.veto_props)
+            self._set_meta(META_SETTINGS, orjson.dumps(settings).decode())
+            self._set_meta(META_GENERATION, str(generation))
+            result = self._recluster(options.merge_threshold)
+            self._write_features(features)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        stats = self.summary()
+        return ResolveReport(
+            engine=options.engine,
+            entities=features.num_rows,
+            skipped=built.skipped,
+            rescored=rescored,
+            incremental=not trained,
+            trained=trained,
+            pairs=stats["pairs"],
+            clusters=stats["clusters"],
+            merged_entities=stats["merged_entities"],
+            review=stats["review"],
+            refused_vetoed=result.refused_vetoed,
+            refused_judged=result.refused_judged,
+            seconds=round(time.monotonic() - started, 2),
+        )
+
+    def _positive_labels(self, known: set[str]) -> list[tuple[str, str]]:
+        return [
+            (r.left_id, r.right_id)
+            for r in self.judgements.current()
+            if r.judgement is Judgement.POSITIVE and r.left_id in known and r.right_id in known
+        ]
+
+    def _write_features(self, features: pa.Table) -> None:
+        # Kept for screening, which scores a list against every entity.
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.features_path.with_suffix(".tmp")
+        pq.write_table(features, tmp)
+        os.replace(tmp, self.features_path)
+
+    def _recluster(self, merge_threshold: float) -> ClusterResult:
+        pairs = self.con.execute(
+            "SELECT left_id, right_id, probability FROM resolve_pairs WHERE probability >= ?",
+            [merge_threshold],
+        ).fetchall()
+        vetoes = {
+            str(r[0]): list(r[1] or [])
+            for r in self.con.execute(
+                "SELECT entity_id, veto_ids FROM resolve_entities WHERE veto_ids IS NOT NULL"
+            ).fetchall()
+        }
+        previous = dict(
+            self.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
+        )
+        result = cluster(
+            [(str(a), str(b), float(p)) for a, b, p in pairs],
+            self.judgements.current(),
+            vetoes,
+            previous,
+        )
+        self.con.execute("DELETE FROM canonical")
+        rows = [(e, c) for e, c in result.canonical.items() if not e.startswith(NK_PREFIX)]
+        if rows:
+            table = pa.table(
+                {"entity_id": [r[0] for r in rows], "canonical_id": [r[1] for r in rows]}
+            )
+            self.con.register("tl_canonical", table)
+            self.con.execute("INSERT INTO canonical SELECT * FROM tl_canonical")
+            self.con.unregister("tl_canonical")
+        return result
+
+    def _canonical_map(self) -> dict[str, str]:
+        rows = self.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
+        return {str(e): str(c) for e, c in rows}
+
+    def recluster(self) -> ClusterResult:
+        """Re-cluster from stored pairs after judgements changed; no
+        re-scoring, so it takes a moment."""
+        self.con.begin()
+        try:
+            result = self._recluster(self.settings.merge_threshold)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        return result
+
+    # -- judgements --------------------------------------------------------------
+
+    def judge(
+        self,
+        left: str,
+        right: str,
+        judgement: Judgement,
+        user: str | None,
+        exists: Callable[[str], bool],
+    ) -> JudgementRecord:
+        """Record a judgement and re-cluster. Canonical ids are translated to
+        a member, so judgements stay on entity ids, which re-ingest keeps."""
+        a, b = self._judgeable(left, exists), self._judgeable(right, exists)
+        if a == b:
+            raise JudgementError(f"{left!r} and {right!r} are the same entity.")
+        a, b = ordered(a, b)
+        record = JudgementRecord(a, b, judgement, user, now())
+        self.judgements.add([record])
+        self.recluster()
+        return record
+
+    def _judgeable(self, identifier: str, exists: Callable[[str], bool]) -> str:
+        if identifier.startswith(CANONICAL_PREFIX):
+            members = self.members(identifier)
+            if members:
+                return members[0]
+        if identifier.startswith(NK_PREFIX) or exists(identifier):
+            return identifier
+        raise JudgementError(
+            f"Unknown entity id {identifier!r}: it is not in this workspace "
+            "(find ids with `threadline search`)."
+        )
+
+    def import_judgements(self, records: Iterable[JudgementRecord]) -> int:
+        count = self.judgements.add(records)
+        self.recluster()
+        return count
+
+    # -- reading -----------------------------------------------------------------
+
+    def canonical_id(self, entity_id: str) -> str:
+        rows = self.con.execute(
+            "SELECT canonical_id FROM canonical WHERE entity_id = ?", [entity_id]
+        ).fetchall()
+        return str(rows[0][0]) if rows else entity_id
+
+    def members(self, any_id: str) -> list[str]:
+        """Every entity id in the cluster of ``any_id`` (a canonical or a
+        member id); just ``[any_id]`` when it is not merged."""
+        canonical = self.canonical_id(any_id)
+        rows = self.con.execute(
+            "SELECT entity_id FROM canonical WHERE canonical_id = ? ORDER BY entity_id",
+            [canonical],
+        ).fetchall()
+        return (
+            [str(r[0]) for r in rows]
+            if rows
+            else ([] if any_id.startswith(CANONICAL_PREFIX) else [any_id])
+        )
+
+    def explain(self, a: str, b: str) -> Explanation | None:
+        left, right = ordered(a, b)
+        rows = self.con.execute(
+            "SELECT left_id, right_id, probability, weight, weights FROM resolve_pairs "
+            "WHERE left_id = ? AND right_id = ?",
+            [left, right],
+        ).fetchall()
+        if not rows:
+            return None
+        return self._explanation(rows[0], self.levels())
+
+    def pairs_of(self, entity_ids: list[str], limit: int = 50) -> list[Explanation]:
+        """Scored pairs touching ``entity_ids``, strongest first."""
+        if not entity_ids:
+            return []
+        rows = self.con.execute(
+            "SELECT left_id, right_id, probability, weight, weights FROM resolve_pairs "
+            "WHERE list_contains(?, left_id) OR list_contains(?, right_id) "
+            "ORDER BY probability DESC, left_id, right_id LIMIT ?",
+            [entity_ids, entity_ids, limit],
+        ).fetchall()
+        if not rows:
+            return []
+        levels = self.levels()
+        return [self._explanation(r, levels) for r in rows]
+
+    def review_queue(self, limit: int = 20) -> list[Explanation]:
+        """Pairs between the thresholds that no judgement settles and that
+        are not already in one cluster, most likely matches first."""
+        settings = self.settings
+        rows = self.con.execute(
+            """
+            SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights
+            FROM resolve_pairs p
+            LEFT JOIN canonical cl ON cl.entity_id = p.left_id
+            LEFT JOIN canonical cr ON cr.entity_id = p.right_id
+            WHERE p.probability >= ? AND p.probability < ?
+              AND coalesce(cl.canonical_id, p.left_id) <> coalesce(cr.canonical_id, p.right_id)
+              AND NOT EXISTS (SELECT 1 FROM judgements j
+                              WHERE j.left_id = p.left_id AND j.right_id = p.right_id)
+            ORDER BY p.probability DESC, p.left_id, p.right_id
+            LIMIT ?
+            """,
+            [settings.review_threshold, settings.merge_threshold, limit],
+        ).fetchall()
+        if not rows:
+            return []
+        levels = self.levels()
+        return [self._explanation(r, levels) for r in rows]
+
+    @staticmethod
+    def _explanation(row: tuple[Any, ...], levels: ModelLevels) -> Explanation:
+        return levels.explain(
+            str(row[0]), str(row[1]), float(row[2]), float(row[3]), [float(w) for w in row[4]]
+        )
+
+    def summary(self) -> dict[str, Any]:
+        settings = self.settings
+        rows = self.con.execute(
+            """
+            SELECT (SELECT count(*) FROM resolve_pairs),
+                   (SELECT count(DISTINCT canonical_id) FROM canonical),
+                   (SELECT count(*) FROM canonical),
+                   (SELECT count(*) FROM resolve_entities)
+            """
+        ).fetchall()[0]
+        review = len(self.review_queue(limit=1_000_000)) if self.model else 0
+        return {
+            "resolved": self.model is not None,
+            "entities": int(rows[3]),
+            "pairs": int(rows[0]),
+            "clusters": int(rows[1]),
+            "merged_entities": int(rows[2]),
+            "review": review,
+            "judgements": self.judgements.count(),
+            "merge_threshold": settings.merge_threshold,
+            "review_threshold": settings.review_threshold,
+            "generation": int(self._meta(META_GENERATION) or -1),
+        }
+
+    def export_clusters(self, entity_ids: Iterable[str], out: IO[str]) -> int:
+        """``entity_id,canonical_id`` for every entity in ``entity_ids``."""
+        canonical = dict(
+            self.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
+        )
+        out.write("entity_id,canonical_id\n")
+        count = 0
+        for entity_id in entity_ids:
+            out.write(f"{_csv(entity_id)},{_csv(canonical.get(entity_id, entity_id))}\n")
+            count += 1
+        return count
+
+
+def _csv(value: str) -> str:
+    if any(ch in value for ch in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _vetoes_changed(old: ResolveOptions, new: ResolveOptions) -> bool:
+    return tuple(old.veto_props) != tuple(new.veto_props)
+
+
+def _empty_pairs() -> pa.Table:
+    from threadline.resolve.engine import PAIR_SCHEMA
+
+    return PAIR_SCHEMA.empty_table()
+
+
+__all__ = ["Resolution", "ResolveOptions", "ResolveReport"]
