@@ -22,7 +22,8 @@ from threadline.cli.output import (
     ingest_progress,
     out,
 )
-from threadline.errors import ThreadlineError, WorkspaceError
+from threadline.errors import InputError, ThreadlineError, WorkspaceError
+from threadline.model.entity import Entity
 from threadline.store.workspace import CONFIG_FILE, Workspace
 
 app = typer.Typer(
@@ -193,20 +194,46 @@ def search(
 
 @app.command()
 def show(
-    entity_id: Annotated[str, typer.Argument(help="Entity id (see `threadline search`).")],
+    entity_id: Annotated[
+        str, typer.Argument(help="Entity or canonical id (see `threadline search`).")
+    ],
+    unmerged: Annotated[
+        bool, typer.Option("--unmerged", help="Only this record, not its merged cluster.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the entity as JSON.")] = False,
 ) -> None:
-    """Show an entity: every value, with the dataset and source row it came from."""
+    """Show an entity: every value, with the dataset and source row it came from.
+    A merged entity shows all its members' values and the evidence for the merge."""
+    from threadline.cli.resolve_cmds import show_resolution
+
     with open_workspace() as ws:
-        entity = ws.entity(entity_id)
-    if as_json:
-        emit_json(entity.to_dict())
-        return
+        entity = ws.entity(entity_id, resolved=not unmerged)
+        if as_json:
+            data = entity.to_dict()
+            if len(entity.members) > 1:
+                members = entity.members
+                data["merge_evidence"] = [
+                    p.to_dict()
+                    for p in ws.resolution.pairs_of(members, limit=200)
+                    if p.left_id in members and p.right_id in members
+                ]
+                data["judgements"] = [
+                    r.to_dict() for r in ws.resolution.judgements.history(members)
+                ]
+            emit_json(data)
+            return
+        _show_entity(entity)
+        show_resolution(ws, entity)
+
+
+def _show_entity(entity: Entity) -> None:
     out.print(
         f"[bold]{escape(entity.caption)}[/bold]  [dim]{entity.schema.name}  {entity.id}[/dim]"
     )
     out.print(f"datasets: {', '.join(entity.datasets)}")
-    table = Table("property", "value", "dataset", "source", "as written")
+    merged = len(entity.members) > 1
+    columns = ["property", "value", "dataset", "source", "as written"]
+    table = Table(*columns, *(["record"] if merged else []))
     for row in entity.statements:
         if row.prop == "id":
             continue
@@ -219,6 +246,7 @@ def show(
             escape(row.dataset),
             escape(f"{row.source}{line}"),
             escape(row.original_value or ""),
+            *([row.entity_id[:12]] if merged else []),
         )
     out.print(table)
     seen_in = sorted(
@@ -231,18 +259,43 @@ def show(
         out.print(f"[dim]seen in rows: {escape(rows)}{more}[/dim]")
 
 
+class ExportWhat(StrEnum):
+    entities = "entities"
+    clusters = "clusters"
+
+
 @app.command()
 def export(
+    what: Annotated[
+        ExportWhat,
+        typer.Argument(
+            help="entities, or clusters: entity_id,canonical_id for every entity (CSV)."
+        ),
+    ] = ExportWhat.entities,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ExportFormat.ftm
     ),
+    csv_flag: Annotated[bool, typer.Option("--csv", help="Same as --format csv.")] = False,
     output: Annotated[
         str, typer.Option("--output", "-o", help="Output file, or - for standard output.")
     ] = "-",
     dataset: Annotated[str | None, typer.Option(help="Only this dataset's values.")] = None,
 ) -> None:
-    """Export entities as FtM JSON lines, CSV or XLSX."""
+    """Export entities as FtM JSON lines, CSV or XLSX, or the resolved clusters."""
+    if csv_flag:
+        fmt = ExportFormat.csv
     with open_workspace() as ws:
+        if what is ExportWhat.clusters:
+            if fmt is not ExportFormat.csv:
+                raise InputError("clusters are exported as CSV: add --csv")
+            if output == "-":
+                count = ws.export_clusters(sys.stdout)
+            else:
+                with Path(output).open("w", encoding="utf-8", newline="") as fh:
+                    count = ws.export_clusters(fh)
+            if output != "-":
+                err.print(f"Exported the clusters of {count:,} entities to {escape(output)}")
+            return
         target = sys.stdout.buffer if output == "-" else Path(output)
         count = ws.export(fmt.value, target, dataset=dataset)
     if output != "-":
@@ -345,6 +398,12 @@ def demo(
         f"{stats_data['entities']:,} entities. Try: threadline -w {escape(str(directory))} "
         'search "Иван Петров"'
     )
+
+
+# Commands in modules of their own register themselves on ``app``.
+from threadline.cli import resolve_cmds  # noqa: E402
+
+_ = resolve_cmds
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from threadline.resolve.model_spec import DESCRIPTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Level:
@@ -80,9 +82,8 @@ class ModelLevels:
                         is_null,
                     )
                 )
-            self.comparisons.append(
-                (comp["output_column_name"], comp.get("comparison_description") or "", levels)
-            )
+            name = comp["output_column_name"]
+            self.comparisons.append((name, DESCRIPTIONS.get(name, ""), levels))
 
     def explain(
         self,

@@ -32,6 +32,17 @@ def _null_when_either_missing(col: str) -> cll.NullLevel:
     return cll.NullLevel(col)
 
 
+#: What each comparison looks at, for explanations.
+DESCRIPTIONS = {
+    "name": "names, transliterated, in any word order",
+    "identifier": "identifiers (registration, tax, id numbers), normalised",
+    "date": "date of birth or incorporation; a year matches a date in it",
+    "country": "countries (nationality, jurisdiction, country)",
+    "address": "addresses, normalised",
+    "contact": "e-mail addresses and phone numbers",
+}
+
+
 def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     """Each comparison's levels run from strongest agreement to disagreement;
     the labels are what analysts read in explanations."""

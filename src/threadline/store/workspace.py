@@ -35,6 +35,7 @@ from threadline.store.statements import DatasetInfo, EntityValues, StatementStor
 if TYPE_CHECKING:
     from threadline.resolve.judgements import JudgementRecord
     from threadline.resolve.resolver import Resolution, ResolveOptions, ResolveReport
+    from threadline.resolve.screening import ScreeningResult
 
 CONFIG_FILE = "threadline.toml"
 STORE_FILE = "store.duckdb"
@@ -291,6 +292,34 @@ class Workspace:
             ).fetchall()
         )
         return self.resolution.export_clusters(ids, out)
+
+    def match(
+        self,
+        path: str | os.PathLike[str],
+        schema: str = "Person",
+        threshold: float = 0.5,
+        limit: int = 5,
+    ) -> list[ScreeningResult]:
+        """Screen a list (CSV with FtM property columns, or FtM JSON lines)
+        against the workspace: ranked candidates per record, explained."""
+        from threadline.resolve.screening import read_list, screen
+
+        records = read_list(Path(path), schema)
+        return screen(self.resolution, records, threshold=threshold, limit=limit)
+
+    def export_judgements(self, out: IO[bytes]) -> int:
+        """Every current judgement, in nomenklatura's resolver format."""
+        from threadline.resolve.judgements import write_nomenklatura
+
+        return write_nomenklatura(self.resolution.judgements.current(), out)
+
+    def import_judgements(self, path: str | os.PathLike[str]) -> int:
+        """Judgements from a nomenklatura resolver file; ids unknown here are
+        kept (they may arrive with a later ingest) and counted."""
+        from threadline.resolve.judgements import read_nomenklatura
+
+        records = list(read_nomenklatura(Path(path)))
+        return self.resolution.import_judgements(records)
 
     # -- search -------------------------------------------------------------------
 
