@@ -78,6 +78,7 @@ def resolve(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Find the same person, company or vessel across datasets and merge it."""
+    from threadline.resolve.features import DEFAULT_VETO_PROPS
     from threadline.resolve.resolver import ResolveOptions
 
     options = ResolveOptions(
@@ -85,7 +86,7 @@ def resolve(
         merge_threshold=merge_threshold,
         review_threshold=review_threshold,
         retrain=retrain,
-        **({"veto_props": tuple(veto)} if veto else {}),
+        veto_props=tuple(veto) if veto else DEFAULT_VETO_PROPS,
     )
 
     def progress(phase: str) -> None:

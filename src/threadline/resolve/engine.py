@@ -36,6 +36,7 @@ PAIR_SCHEMA = pa.schema(
         ("probability", pa.float64()),
         ("weight", pa.float64()),
         ("weights", pa.list_(pa.float64())),
+        ("gammas", pa.list_(pa.int32())),
     ]
 )
 
@@ -98,9 +99,17 @@ class SplinkEngine:
             for rule in model_spec.training_rules():
                 # A block with too few pairs (say, no dates at all) cannot be
                 # trained on; the others still estimate every comparison.
-                with contextlib.suppress(Exception):
-                    training.estimate_parameters_using_expectation_maximisation(
+                # Splink may leave the model without the block's comparisons
+                # when a session fails, so a failure restarts from a copy.
+                snapshot = linker.misc.save_model_to_json()
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
                         rule, estimate_without_term_frequencies=True
+                    )
+                except Exception:  # noqa: BLE001 - any Splink failure here is recoverable
+                    db_api = self._new_api()
+                    linker = Linker(
+                        self._register(db_api, features, "tl_features"), snapshot, log_level=None
                     )
             if len(labels) >= MIN_LABELS:
                 table = pa.table(
@@ -112,8 +121,16 @@ class SplinkEngine:
                     }
                 )
                 labels_frame = self._register(db_api, table, "tl_labels")
-                training.estimate_m_from_pairwise_labels(labels_frame)  # type: ignore[no-untyped-call]
+                linker.training.estimate_m_from_pairwise_labels(labels_frame)  # type: ignore[no-untyped-call]
             model: dict[str, Any] = linker.misc.save_model_to_json()
+        if len(model["comparisons"]) != len(COMPARISON_NAMES):
+            raise ResolveError("Training lost comparisons of the model; please report this.")
+        prior = model.get("probability_two_random_records_match") or 0.0
+        if not 0 < prior < 1:
+            # No pair passed the deterministic rules: assume about one
+            # duplicate in the whole input rather than none.
+            pairs = features.num_rows * (features.num_rows - 1) / 2
+            model["probability_two_random_records_match"] = min(1e-2, max(1e-9, 1 / pairs))
         return model
 
     def predict(
@@ -132,7 +149,7 @@ class SplinkEngine:
             _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules(incremental)
         ]
         settings["retain_intermediate_calculation_columns"] = True
-        settings["retain_matching_columns"] = False
+        settings["retain_matching_columns"] = True  # for the gamma (level) columns
         db_api = self._new_api()
         with _quiet_splink():
             linker = Linker(
@@ -152,7 +169,7 @@ class SplinkEngine:
             _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules()
         ]
         settings["retain_intermediate_calculation_columns"] = True
-        settings["retain_matching_columns"] = False
+        settings["retain_matching_columns"] = True  # for the gamma (level) columns
         db_api = self._new_api()
         with _quiet_splink():
             linker = Linker(
@@ -177,13 +194,17 @@ def _weights_sql() -> str:
     return "[" + ", ".join(f"CAST(mw_{n} AS DOUBLE)" for n in COMPARISON_NAMES) + "]"
 
 
+def _gammas_sql() -> str:
+    return "[" + ", ".join(f"CAST(gamma_{n} AS INTEGER)" for n in COMPARISON_NAMES) + "]"
+
+
 def _pairs_sql(table: str) -> str:
     # Splink already puts the smaller id on the left in a dedupe.
     return (
         "SELECT unique_id_l AS left_id, unique_id_r AS right_id, "
         "CAST(match_probability AS DOUBLE) AS probability, "
-        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights "
-        f"FROM {table}"
+        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights, "
+        f"{_gammas_sql()} AS gammas FROM {table}"
     )
 
 
@@ -194,8 +215,8 @@ def _link_sql(table: str) -> str:
         "CASE WHEN source_dataset_l = 'tl_query' THEN unique_id_r ELSE unique_id_l END "
         "AS right_id, "
         "CAST(match_probability AS DOUBLE) AS probability, "
-        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights "
-        f"FROM {table}"
+        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights, "
+        f"{_gammas_sql()} AS gammas FROM {table}"
     )
 
 
@@ -245,8 +266,13 @@ class SparkEngine(SplinkEngine):
                 "The Spark engine needs pyspark: pip install 'threadline[spark]'."
             ) from exc
         if session is None:
+            from splink.internals.spark.jar_location import similarity_jar_location
+
+            # Splink's string-similarity functions (Jaro-Winkler, ...) ship as
+            # a jar that must be on the session's classpath.
             session = (
                 SparkSession.builder.master("local[2]")
+                .config("spark.jars", similarity_jar_location())
                 .appName("threadline-resolve")
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.ui.enabled", "false")
@@ -265,13 +291,15 @@ class SparkEngine(SplinkEngine):
         return SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
 
     def _register(self, db_api: DatabaseAPI[Any], table: pa.Table, name: str) -> SplinkDataFrame:
-        frame = self.spark.createDataFrame(table.to_pandas())
+        # From Arrow, so types survive: an all-null list column stays a
+        # list of strings rather than becoming Spark's VOID.
+        frame = self.spark.createDataFrame(table)
         return db_api.register(frame, table_name=name)
 
     def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
         spark_sql = sql.replace("[", "array(").replace("]", ")")
-        result = self.spark.sql(spark_sql).toPandas()
-        return pa.Table.from_pandas(result, preserve_index=False).cast(PAIR_SCHEMA)
+        result: pa.Table = self.spark.sql(spark_sql).toArrow()
+        return result.cast(PAIR_SCHEMA)
 
 
 def make_engine(name: str) -> SplinkEngine:

@@ -19,7 +19,7 @@ from threadline.resolve.model_spec import DESCRIPTIONS
 @dataclass(frozen=True, slots=True)
 class Level:
     label: str
-    weight: float
+    gamma: int
     is_null: bool
 
 
@@ -68,20 +68,18 @@ class ModelLevels:
         self.comparisons: list[tuple[str, str, list[Level]]] = []
         for comp in model["comparisons"]:
             levels = []
-            for level in comp["comparison_levels"]:
+            raw_levels = comp["comparison_levels"]
+            # Splink numbers levels from the strongest (n - 1) down to the
+            # else level (0); null levels are -1.
+            gamma = sum(1 for lv in raw_levels if not lv.get("is_null_level")) - 1
+            for level in raw_levels:
                 is_null = bool(level.get("is_null_level"))
-                m, u = level.get("m_probability"), level.get("u_probability")
-                weight = 0.0 if is_null or not m or not u else math.log2(m / u)
                 label = str(level.get("label_for_charts") or level.get("sql_condition"))
-                levels.append(
-                    Level(
-                        "not compared (missing on one side)"
-                        if is_null and "NULL" in label.upper()
-                        else label,
-                        weight,
-                        is_null,
-                    )
-                )
+                if is_null and "NULL" in label.upper():
+                    label = "not compared (missing on one side)"
+                levels.append(Level(label, -1 if is_null else gamma, is_null))
+                if not is_null:
+                    gamma -= 1
             name = comp["output_column_name"]
             self.comparisons.append((name, DESCRIPTIONS.get(name, ""), levels))
 
@@ -92,9 +90,13 @@ class ModelLevels:
         probability: float,
         weight: float,
         weights: list[float],
+        gammas: list[int],
     ) -> Explanation:
         evidence = []
-        for (name, description, levels), w in zip(self.comparisons, weights, strict=True):
-            level = min(levels, key=lambda lv: abs(lv.weight - w))
-            evidence.append(Evidence(name, description, level.label, w))
+        for (name, description, levels), w, g in zip(
+            self.comparisons, weights, gammas, strict=True
+        ):
+            # Two null levels may share -1; the first is the "missing" one.
+            labels = [lv.label for lv in levels if lv.gamma == g]
+            evidence.append(Evidence(name, description, labels[0] if labels else "?", w))
         return Explanation(left_id, right_id, probability, weight, self.prior_weight, evidence)

@@ -55,6 +55,8 @@ class ResolveOptions:
     #: pairs between this and the merge threshold go to the review queue
     review_threshold: float = 0.5
     retrain: bool = False
+    #: re-score every pair with the current model (no retraining)
+    full: bool = False
     veto_props: tuple[str, ...] = DEFAULT_VETO_PROPS
 
     def check(self) -> None:
@@ -151,7 +153,8 @@ class Resolution:
         trained = model is None or options.retrain or _vetoes_changed(self.settings, options)
         ids = features.column("unique_id").to_pylist()
         prints = features.column("fingerprint").to_pylist()
-        if trained:
+        rescore_all = trained or options.full
+        if rescore_all:
             is_new = [True] * len(ids)
         else:
             is_new = [previous.get(i) != fp for i, fp in zip(ids, prints, strict=True)]
@@ -171,7 +174,7 @@ class Resolution:
             if rescored and features.num_rows > 1:
                 say(f"Scoring candidate pairs ({options.engine})")
                 pairs = engine.predict(
-                    features_in, model, options.review_threshold, incremental=not trained
+                    features_in, model, options.review_threshold, incremental=not rescore_all
                 )
         finally:
             engine.close()
@@ -179,7 +182,7 @@ class Resolution:
         say("Clustering")
         self.con.begin()
         try:
-            if trained:
+            if rescore_all:
                 self.con.execute("DELETE FROM resolve_pairs")
             else:
                 stale = gone + changed
@@ -200,6 +203,7 @@ class Resolution:
             self._set_meta(META_MODEL, orjson.dumps(model).decode())
             settings = asdict(options)
             settings["veto_props"] = list(options.veto_props)
+            settings.update(retrain=False, full=False)
             self._set_meta(META_SETTINGS, orjson.dumps(settings).decode())
             self._set_meta(META_GENERATION, str(generation))
             result = self._recluster(options.merge_threshold)
@@ -214,7 +218,7 @@ class Resolution:
             entities=features.num_rows,
             skipped=built.skipped,
             rescored=rescored,
-            incremental=not trained,
+            incremental=not rescore_all,
             trained=trained,
             pairs=stats["pairs"],
             clusters=stats["clusters"],
@@ -349,7 +353,7 @@ class Resolution:
     def explain(self, a: str, b: str) -> Explanation | None:
         left, right = ordered(a, b)
         rows = self.con.execute(
-            "SELECT left_id, right_id, probability, weight, weights FROM resolve_pairs "
+            "SELECT left_id, right_id, probability, weight, weights, gammas FROM resolve_pairs "
             "WHERE left_id = ? AND right_id = ?",
             [left, right],
         ).fetchall()
@@ -362,7 +366,7 @@ class Resolution:
         if not entity_ids:
             return []
         rows = self.con.execute(
-            "SELECT left_id, right_id, probability, weight, weights FROM resolve_pairs "
+            "SELECT left_id, right_id, probability, weight, weights, gammas FROM resolve_pairs "
             "WHERE list_contains(?, left_id) OR list_contains(?, right_id) "
             "ORDER BY probability DESC, left_id, right_id LIMIT ?",
             [entity_ids, entity_ids, limit],
@@ -378,7 +382,7 @@ class Resolution:
         settings = self.settings
         rows = self.con.execute(
             """
-            SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights
+            SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights, p.gammas
             FROM resolve_pairs p
             LEFT JOIN canonical cl ON cl.entity_id = p.left_id
             LEFT JOIN canonical cr ON cr.entity_id = p.right_id
@@ -399,7 +403,12 @@ class Resolution:
     @staticmethod
     def _explanation(row: tuple[Any, ...], levels: ModelLevels) -> Explanation:
         return levels.explain(
-            str(row[0]), str(row[1]), float(row[2]), float(row[3]), [float(w) for w in row[4]]
+            str(row[0]),
+            str(row[1]),
+            float(row[2]),
+            float(row[3]),
+            [float(w) for w in row[4]],
+            [int(g) for g in row[5]],
         )
 
     def summary(self) -> dict[str, Any]:

@@ -181,7 +181,12 @@ def screen(
         if any(c.canonical_id == canon for c in result.candidates):
             continue  # a merged cluster appears once, with its best member
         explanation = levels.explain(
-            pair["left_id"], entity_id, pair["probability"], pair["weight"], pair["weights"]
+            pair["left_id"],
+            entity_id,
+            pair["probability"],
+            pair["weight"],
+            pair["weights"],
+            pair["gammas"],
         )
         result.candidates.append(Candidate(entity_id, canon, explanation))
     return list(results.values())

@@ -11,7 +11,8 @@ RESOLVE_DDL = [
         right_id VARCHAR NOT NULL,
         probability DOUBLE NOT NULL,
         weight DOUBLE NOT NULL,
-        weights DOUBLE[] NOT NULL
+        weights DOUBLE[] NOT NULL,
+        gammas INTEGER[] NOT NULL
     )
     """,
     # The feature fingerprint of each entity at its last scoring: a changed

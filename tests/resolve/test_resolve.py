@@ -1,0 +1,203 @@
+"""Resolving a workspace: merges, explanations, vetoes, judgements, canonical
+ids, incremental runs, clusters export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from resolve_helpers import company, crowd, person, write_ftm
+from threadline.errors import JudgementError, ResolveError
+from threadline.resolve.resolver import ResolveOptions
+from threadline.store.workspace import Workspace
+
+PETROV = [
+    person("reg-petrov", "Ivan Petrov", birthDate="1971-03-14", nationality="ru"),
+    person("leak-petrov", "Петров Иван Сергеевич", birthDate="1971-03-14", nationality="ru"),
+    person("leak-initial", "I. Petrov", birthDate="1971", nationality="ru"),
+    # a namesake: same name, other birth date and country
+    person("reg-namesake", "Ivan Petrov", birthDate="1984-09-02", nationality="lv"),
+]
+COBALT = [
+    company("reg-cobalt", "Cobalt Marine Ltd", registrationNumber="HE 123456", jurisdiction="cy"),
+    company("proc-cobalt", "COBALT MARINE LIMITED", registrationNumber="HE123456",
+            jurisdiction="cy"),
+    company("leak-cobalt", "The Cobalt Marine Ltd", jurisdiction="cy"),
+    # same name, another registration number: a different company
+    company("other-cobalt", "Cobalt Marine Limited", registrationNumber="HE 999001",
+            jurisdiction="cy"),
+]
+
+
+def canonical(ws: Workspace, entity_id: str) -> str:
+    return ws.resolution.canonical_id(entity_id)
+
+
+@pytest.fixture
+def resolved(tmp_path: Path) -> Workspace:
+    ws = Workspace.init(tmp_path / "ws")
+    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
+    ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
+    ws.resolve()
+    yield ws
+    ws.close()
+
+
+def test_transliteration_and_initials_merge_namesake_stays_apart(resolved: Workspace) -> None:
+    ws = resolved
+    cluster = canonical(ws, "reg-petrov")
+    assert cluster.startswith("tl-")
+    assert canonical(ws, "leak-petrov") == cluster
+    assert canonical(ws, "leak-initial") == cluster
+    assert canonical(ws, "reg-namesake") != cluster
+
+
+def test_legal_forms_and_identifiers_merge_and_conflicts_veto(resolved: Workspace) -> None:
+    ws = resolved
+    assert canonical(ws, "reg-cobalt") == canonical(ws, "proc-cobalt")
+    # A different registration number forbids the merge, and the record
+    # without a number must not chain the two together.
+    assert canonical(ws, "other-cobalt") != canonical(ws, "reg-cobalt")
+    members = ws.resolution.members("reg-cobalt")
+    assert "other-cobalt" not in members
+
+
+def test_explanation_names_the_evidence_and_adds_up(resolved: Workspace) -> None:
+    explanation = resolved.resolution.explain("leak-petrov", "reg-petrov")
+    assert explanation is not None
+    by_name = {e.comparison: e for e in explanation.evidence}
+    assert by_name["date"].level == "same date"
+    assert by_name["date"].weight > 0
+    assert by_name["country"].level == "a country in common"
+    assert by_name["identifier"].weight == 0  # neither has one
+    total = explanation.prior_weight + sum(e.weight for e in explanation.evidence)
+    assert total == pytest.approx(explanation.weight, abs=1e-6)
+    namesake = resolved.resolution.explain("reg-namesake", "reg-petrov")
+    if namesake is not None:  # scored, but the dates speak against it
+        dates = {e.comparison: e for e in namesake.evidence}["date"]
+        assert dates.weight < 0
+
+
+def test_merged_entity_keeps_each_values_source(resolved: Workspace) -> None:
+    entity = resolved.entity("leak-initial")
+    assert entity.id == canonical(resolved, "leak-initial")
+    assert set(entity.members) == {"reg-petrov", "leak-petrov", "leak-initial"}
+    names = {(s.value, s.entity_id) for s in entity.statements if s.prop == "name"}
+    assert ("Петров Иван Сергеевич", "leak-petrov") in names
+    assert ("I. Petrov", "leak-initial") in names
+    single = resolved.entity("leak-initial", resolved=False)
+    assert single.members == ["leak-initial"]
+
+
+def test_split_and_remerge_by_judgement(resolved: Workspace) -> None:
+    ws = resolved
+    cluster = canonical(ws, "reg-petrov")
+    ws.judge("leak-initial", "reg-petrov", "not-same", user="ana")
+    ws.judge("leak-initial", "leak-petrov", "not-same", user="ana")
+    assert canonical(ws, "leak-initial") != canonical(ws, "reg-petrov")
+    # the bigger part keeps the canonical id
+    assert canonical(ws, "reg-petrov") == cluster
+    ws.judge("leak-initial", "reg-petrov", "same", user="ben")
+    assert canonical(ws, "leak-initial") == cluster
+    history = ws.resolution.judgements.history(["leak-initial"])
+    assert [r.judgement.value for r in history] == ["negative", "negative", "positive"]
+    assert history[-1].user == "ben"
+
+
+def test_judgements_survive_reingest_and_reresolve(tmp_path: Path, resolved: Workspace) -> None:
+    ws = resolved
+    ws.judge("reg-namesake", "reg-petrov", "same", user="ana")
+    ws.judge("proc-cobalt", "reg-cobalt", "not-same", user="ana")
+    ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
+    ws.resolve(ResolveOptions(retrain=True))
+    assert canonical(ws, "reg-namesake") == canonical(ws, "reg-petrov")
+    assert canonical(ws, "proc-cobalt") != canonical(ws, "reg-cobalt")
+
+
+def test_canonical_ids_stable_across_runs(resolved: Workspace) -> None:
+    before = {e: canonical(resolved, e) for e in ("reg-petrov", "reg-cobalt")}
+    resolved.resolve(ResolveOptions(retrain=True))
+    assert {e: canonical(resolved, e) for e in before} == before
+
+
+def test_incremental_resolve_equals_full_rescoring(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
+    ws.ingest(write_ftm(tmp_path / "a.ftm.json", PETROV[:2] + COBALT[:2]), dataset="a")
+    first = ws.resolve()
+    assert first.trained and not first.incremental
+    ws.ingest(write_ftm(tmp_path / "b.ftm.json", PETROV[2:] + COBALT[2:]), dataset="b")
+    second = ws.resolve()
+    assert second.incremental and second.rescored == 4
+
+    def state() -> tuple[set[tuple[str, str, float]], dict[str, str]]:
+        pairs = ws.store.con.execute(
+            "SELECT left_id, right_id, round(probability, 9) FROM resolve_pairs"
+        ).fetchall()
+        canon = dict(ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall())
+        return set(pairs), canon
+
+    incremental = state()
+    full = ws.resolve(ResolveOptions(full=True))
+    assert not full.trained and not full.incremental
+    assert state() == incremental
+    ws.close()
+
+
+def test_entities_without_matchable_properties_are_skipped_and_counted(
+    tmp_path: Path,
+) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    nameless = [
+        {"id": "nameless-1", "schema": "Person", "properties": {"nationality": ["de"]}},
+        {"id": "nameless-2", "schema": "Company", "properties": {"jurisdiction": ["gb"]}},
+    ]
+    ws.ingest(write_ftm(tmp_path / "x.ftm.json", crowd(60) + nameless), dataset="x")
+    report = ws.resolve()
+    assert report.skipped == 2
+    assert report.entities == 60
+    ws.close()
+
+
+def test_judgement_on_unknown_id_is_refused(resolved: Workspace) -> None:
+    with pytest.raises(JudgementError) as info:
+        resolved.judge("reg-petrov", "no-such-id", "same")
+    assert str(info.value) == (
+        "Unknown entity id 'no-such-id': it is not in this workspace "
+        "(find ids with `threadline search`)."
+    )
+    with pytest.raises(JudgementError, match="Unknown judgement 'maybe'"):
+        resolved.judge("reg-petrov", "leak-petrov", "maybe")
+
+
+def test_nothing_to_resolve_is_a_clear_error(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    with pytest.raises(ResolveError, match="fewer than two matchable entities"):
+        ws.resolve()
+    ws.close()
+
+
+def test_review_queue_holds_doubtful_unjudged_pairs(resolved: Workspace) -> None:
+    settings = resolved.resolution.settings
+    queue = resolved.resolution.review_queue(limit=100)
+    for pair in queue:
+        assert settings.review_threshold <= pair.probability < settings.merge_threshold
+        assert canonical(resolved, pair.left_id) != canonical(resolved, pair.right_id)
+    if queue:
+        first = queue[0]
+        resolved.judge(first.left_id, first.right_id, "unsure", user="ana")
+        remaining = resolved.resolution.review_queue(limit=100)
+        assert (first.left_id, first.right_id) not in {(p.left_id, p.right_id) for p in remaining}
+
+
+def test_export_clusters_lists_every_entity(resolved: Workspace) -> None:
+    buffer = io.StringIO()
+    count = resolved.export_clusters(buffer)
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert count == len(rows) == resolved.stats()["entities"]
+    mapping = {r["entity_id"]: r["canonical_id"] for r in rows}
+    assert mapping["leak-petrov"] == mapping["reg-petrov"] == canonical(resolved, "reg-petrov")
+    assert mapping["crowd-0"] == "crowd-0"
