@@ -10,32 +10,138 @@ from typing import Any
 
 import orjson
 
-FIRST = (
-    "Anna Boris Clara Dmitri Elena Fyodor Galina Hugo Irina Jonas Karl Lena Marta Nikolai "
-    "Olga Pavel Rita Sergei Tamara Uma Viktor Wanda Xenia Yuri Zoya Adam Berta Carlos Dora "
-    "Emil Flora Gustav Hanna Igor Julia Kirill Laura Mikhail Nora Oskar"
-).split()
-LAST = (
-    "Abramov Belov Chernov Dvorak Egorov Fomin Gusev Horvat Ivanov Jensen Kovac Lebedev "
-    "Morozov Novak Orlov Popescu Quist Romanov Sokolov Tikhonov Usov Volkov Weber Yakovlev "
-    "Zaitsev Andersen Brandt Costa Dahl Eriksen Fischer Gomez Hansen Ilic Jovanovic Klein"
-).split()
-WORDS = (
-    "Amber Basalt Cedar Delta Ember Falcon Granite Harbor Indigo Juniper Kestrel Lumen "
-    "Meridian Nimbus Onyx Pioneer Quartz Raven Summit Tundra Umber Vertex Willow Zephyr"
-).split()
-TRADES = "Shipping Trading Holdings Logistics Capital Mining Energy Foods Textiles".split()
+FIRST = [
+    "Anna",
+    "Boris",
+    "Clara",
+    "Dmitri",
+    "Elena",
+    "Fyodor",
+    "Galina",
+    "Hugo",
+    "Irina",
+    "Jonas",
+    "Karl",
+    "Lena",
+    "Marta",
+    "Nikolai",
+    "Olga",
+    "Pavel",
+    "Rita",
+    "Sergei",
+    "Tamara",
+    "Uma",
+    "Viktor",
+    "Wanda",
+    "Xenia",
+    "Yuri",
+    "Zoya",
+    "Adam",
+    "Berta",
+    "Carlos",
+    "Dora",
+    "Emil",
+    "Flora",
+    "Gustav",
+    "Hanna",
+    "Igor",
+    "Julia",
+    "Kirill",
+    "Laura",
+    "Mikhail",
+    "Nora",
+    "Oskar",
+]
+LAST = [
+    "Abramov",
+    "Belov",
+    "Chernov",
+    "Dvorak",
+    "Egorov",
+    "Fomin",
+    "Gusev",
+    "Horvat",
+    "Ivanov",
+    "Jensen",
+    "Kovac",
+    "Lebedev",
+    "Morozov",
+    "Novak",
+    "Orlov",
+    "Popescu",
+    "Quist",
+    "Romanov",
+    "Sokolov",
+    "Tikhonov",
+    "Usov",
+    "Volkov",
+    "Weber",
+    "Yakovlev",
+    "Zaitsev",
+    "Andersen",
+    "Brandt",
+    "Costa",
+    "Dahl",
+    "Eriksen",
+    "Fischer",
+    "Gomez",
+    "Hansen",
+    "Ilic",
+    "Jovanovic",
+    "Klein",
+]
+WORDS = [
+    "Amber",
+    "Basalt",
+    "Cedar",
+    "Delta",
+    "Ember",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Onyx",
+    "Pioneer",
+    "Quartz",
+    "Raven",
+    "Summit",
+    "Tundra",
+    "Umber",
+    "Vertex",
+    "Willow",
+    "Zephyr",
+]
+TRADES = [
+    "Shipping",
+    "Trading",
+    "Holdings",
+    "Logistics",
+    "Capital",
+    "Mining",
+    "Energy",
+    "Foods",
+    "Textiles",
+]
 
 
 def person(eid: str, name: str, **props: Any) -> dict[str, Any]:
-    properties = {"name": [name], **{k: v if isinstance(v, list) else [v] for k, v in
-                                      props.items()}}
+    properties = {
+        "name": [name],
+        **{k: v if isinstance(v, list) else [v] for k, v in props.items()},
+    }
     return {"id": eid, "schema": "Person", "properties": properties}
 
 
 def company(eid: str, name: str, **props: Any) -> dict[str, Any]:
-    properties = {"name": [name], **{k: v if isinstance(v, list) else [v] for k, v in
-                                      props.items()}}
+    properties = {
+        "name": [name],
+        **{k: v if isinstance(v, list) else [v] for k, v in props.items()},
+    }
     return {"id": eid, "schema": "Company", "properties": properties}
 
 
@@ -52,17 +158,28 @@ def crowd(n: int = 300, seed: int = 7) -> list[dict[str, Any]]:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(person(f"crowd-{len(out)}", name, birthDate=dob,
-                              nationality=rng.choice(["de", "fr", "lv", "ee", "pl"])))
+            out.append(
+                person(
+                    f"crowd-{len(out)}",
+                    name,
+                    birthDate=dob,
+                    nationality=rng.choice(["de", "fr", "lv", "ee", "pl"]),
+                )
+            )
         else:
             name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(TRADES)} Ltd"
             key = f"c:{name}"
             if key in seen:
                 continue
             seen.add(key)
-            out.append(company(f"crowd-{len(out)}", name,
-                               jurisdiction=rng.choice(["gb", "cy", "mt", "vg"]),
-                               registrationNumber=str(rng.randint(100000, 999999))))
+            out.append(
+                company(
+                    f"crowd-{len(out)}",
+                    name,
+                    jurisdiction=rng.choice(["gb", "cy", "mt", "vg"]),
+                    registrationNumber=str(rng.randint(100000, 999999)),
+                )
+            )
     return out
 
 

@@ -8,8 +8,8 @@ import io
 from pathlib import Path
 
 import pytest
-
 from resolve_helpers import company, crowd, person, write_ftm
+
 from threadline.errors import JudgementError, ResolveError
 from threadline.resolve.resolver import ResolveOptions
 from threadline.store.workspace import Workspace
@@ -23,12 +23,14 @@ PETROV = [
 ]
 COBALT = [
     company("reg-cobalt", "Cobalt Marine Ltd", registrationNumber="HE 123456", jurisdiction="cy"),
-    company("proc-cobalt", "COBALT MARINE LIMITED", registrationNumber="HE123456",
-            jurisdiction="cy"),
+    company(
+        "proc-cobalt", "COBALT MARINE LIMITED", registrationNumber="HE123456", jurisdiction="cy"
+    ),
     company("leak-cobalt", "The Cobalt Marine Ltd", jurisdiction="cy"),
     # same name, another registration number: a different company
-    company("other-cobalt", "Cobalt Marine Limited", registrationNumber="HE 999001",
-            jurisdiction="cy"),
+    company(
+        "other-cobalt", "Cobalt Marine Limited", registrationNumber="HE 999001", jurisdiction="cy"
+    ),
 ]
 
 
@@ -137,7 +139,9 @@ def test_incremental_resolve_equals_full_rescoring(tmp_path: Path) -> None:
         pairs = ws.store.con.execute(
             "SELECT left_id, right_id, round(probability, 9) FROM resolve_pairs"
         ).fetchall()
-        canon = dict(ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall())
+        canon = dict(
+            ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
+        )
         return set(pairs), canon
 
     incremental = state()

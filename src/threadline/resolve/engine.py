@@ -112,11 +112,12 @@ class SplinkEngine:
                         self._register(db_api, features, "tl_features"), snapshot, log_level=None
                     )
             if len(labels) >= MIN_LABELS:
+                source = next(iter(linker._input_tables_dict.values())).templated_name
                 table = pa.table(
                     {
-                        "source_dataset_l": ["tl_features"] * len(labels),
+                        "source_dataset_l": [source] * len(labels),
                         "unique_id_l": [a for a, _ in labels],
-                        "source_dataset_r": ["tl_features"] * len(labels),
+                        "source_dataset_r": [source] * len(labels),
                         "unique_id_r": [b for _, b in labels],
                     }
                 )
@@ -210,9 +211,9 @@ def _pairs_sql(table: str) -> str:
 
 def _link_sql(table: str) -> str:
     return (
-        "SELECT CASE WHEN source_dataset_l = 'tl_query' THEN unique_id_l ELSE unique_id_r END "
+        "SELECT CASE WHEN source_dataset_l LIKE 'tl_query%' THEN unique_id_l ELSE unique_id_r END "
         "AS left_id, "
-        "CASE WHEN source_dataset_l = 'tl_query' THEN unique_id_r ELSE unique_id_l END "
+        "CASE WHEN source_dataset_l LIKE 'tl_query%' THEN unique_id_r ELSE unique_id_l END "
         "AS right_id, "
         "CAST(match_probability AS DOUBLE) AS probability, "
         f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights, "
@@ -280,6 +281,7 @@ class SparkEngine(SplinkEngine):
                 .getOrCreate()
             )
         self.spark = session
+        self._views = 0
         self.spark.sparkContext.setLogLevel("ERROR")
         self.spark.sparkContext.setCheckpointDir("/tmp/threadline-spark-checkpoints")
 
@@ -294,7 +296,9 @@ class SparkEngine(SplinkEngine):
         # From Arrow, so types survive: an all-null list column stays a
         # list of strings rather than becoming Spark's VOID.
         frame = self.spark.createDataFrame(table)
-        return db_api.register(frame, table_name=name)
+        # Spark keeps temporary views for the session: a fresh name per step.
+        self._views += 1
+        return db_api.register(frame, table_name=f"{name}_{self._views}")
 
     def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
         spark_sql = sql.replace("[", "array(").replace("]", ")")

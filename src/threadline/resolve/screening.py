@@ -159,7 +159,7 @@ def screen(
         raise ResolveError("Screening uses the trained model: run `threadline resolve` first.")
     query = build_features(r for r, _, _ in records).table
     store = pq.read_table(resolution.features_path)
-    results = {r[0][0]: ScreeningResult(r[0][0], caption, line) for r, caption, line in records}
+    results = {r[0]: ScreeningResult(r[0], caption, line) for r, caption, line in records}
     if query.num_rows == 0 or store.num_rows == 0:
         return list(results.values())
     engine = make_engine(engine_name)
