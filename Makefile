@@ -18,6 +18,7 @@ demo: setup
 	$(BIN)/threadline demo demo-workspace --force
 	$(BIN)/threadline -w demo-workspace stats
 	$(BIN)/threadline -w demo-workspace search "Иван Петров"
+	$(BIN)/threadline -w demo-workspace resolve
 
 test: setup
 	$(BIN)/ruff check src tests bench
