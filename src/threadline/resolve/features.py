@@ -170,9 +170,10 @@ def entity_features(
     if not names.keys and not id_values:
         return None
     addr_words = sorted({w for a in addresses for w in name_words(a, OBJECT)})
-    initials_sig = ""
-    if names.best:
-        initials_sig = "".join(sorted(w[0] for w in names.best.split()))
+    # A full date with any one initial of the name: survives typos and a
+    # changed surname (marriage), and keeps blocks small (a date is shared
+    # by few records, a date and an initial by fewer).
+    initials = {w[0] for key in names.keys for w in key.split()}
     features: dict[str, Any] = {
         "unique_id": entity_id,
         "match_group": group,
@@ -191,7 +192,7 @@ def entity_features(
         "date_key": min(dates) if dates else (min(years) if years else None),
         "dates": _list(dates),
         "years": _list(years),
-        "date_blocks": _list(f"{d}:{initials_sig}" for d in dates) if initials_sig else None,
+        "date_blocks": _list(f"{d}:{i}" for d in dates for i in initials),
         "countries": _list(countries),
         "addr_key": " ".join(addr_words) or None,
         "addr_tokens": _list(addr_words),
