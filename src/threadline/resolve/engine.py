@@ -124,6 +124,7 @@ class SplinkEngine:
                 labels_frame = self._register(db_api, table, "tl_labels")
                 linker.training.estimate_m_from_pairwise_labels(labels_frame)  # type: ignore[no-untyped-call]
             model: dict[str, Any] = linker.misc.save_model_to_json()
+        smooth_m_probabilities(model)
         if len(model["comparisons"]) != len(COMPARISON_NAMES):
             raise ResolveError("Training lost comparisons of the model; please report this.")
         prior = model.get("probability_two_random_records_match") or 0.0
@@ -183,6 +184,30 @@ class SplinkEngine:
             )
             frame = linker.inference.predict(threshold_match_probability=floor)
             return self._to_arrow(frame, _link_sql(frame.physical_name))
+
+
+#: No level is impossible among true matches: EM on a small or uniform sample
+#: happily estimates m = 0 ("matches never have different countries"), which
+#: then vetoes any true match whose sources disagree on one field.
+M_FLOOR = 0.02
+
+
+def smooth_m_probabilities(model: dict[str, Any]) -> None:
+    """Raise every trained m probability to at least ``M_FLOOR`` and
+    renormalise each comparison, in place."""
+    for comp in model["comparisons"]:
+        levels = [
+            lv
+            for lv in comp["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("m_probability") is not None
+        ]
+        if not levels:
+            continue
+        for lv in levels:
+            lv["m_probability"] = max(M_FLOOR, float(lv["m_probability"]))
+        total = sum(lv["m_probability"] for lv in levels)
+        for lv in levels:
+            lv["m_probability"] /= total
 
 
 def _rule_dict(rule: BlockingRuleCreator | dict[str, Any], dialect: str) -> dict[str, Any]:

@@ -82,7 +82,12 @@ def name_words(name: str, kind: str) -> tuple[str, ...]:
     if not text:
         return ()
     if kind == ORGANIZATION:
-        text = remove_org_types(remove_org_prefixes(text))
+        # rigour's legal-form lists match some forms before normalisation
+        # ("Sp. z o.o.") and others after it ("ООО", "OÜ"): strip both ways.
+        stripped = normalize_name(remove_org_types(remove_org_prefixes(name))) or ""
+        stripped = remove_org_types(remove_org_prefixes(stripped))
+        if stripped.strip():  # a name that is only a legal form keeps it
+            text = stripped
     elif kind == PERSON:
         text = remove_person_prefixes(text)
     words = tokenize_name(ascii_text(text).lower())
