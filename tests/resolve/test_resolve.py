@@ -205,3 +205,39 @@ def test_export_clusters_lists_every_entity(resolved: Workspace) -> None:
     mapping = {r["entity_id"]: r["canonical_id"] for r in rows}
     assert mapping["leak-petrov"] == mapping["reg-petrov"] == canonical(resolved, "reg-petrov")
     assert mapping["crowd-0"] == "crowd-0"
+
+
+def test_shared_relations_are_evidence_after_merges(tmp_path: Path) -> None:
+    """Relations are compared on resolved entities: two "J. Stephens" who
+    direct two records of one company share a link once that company is
+    merged (collective resolution), and the explanation says so."""
+    ws = Workspace.init(tmp_path / "ws")
+    records = [
+        person("a-stephens", "J. Stephens"),
+        person("b-stephens", "John Stephens"),
+        person("c-stephens", "J. Stephens"),
+        company("acme-1", "Acme Shipping Ltd", registrationNumber="12345", jurisdiction="gb"),
+        company("acme-2", "ACME SHIPPING LIMITED", registrationNumber="12345", jurisdiction="gb"),
+    ]
+    records += [
+        {
+            "id": f"dir-{p}",
+            "schema": "Directorship",
+            "properties": {"director": [p], "organization": [org]},
+        }
+        for p, org in (("a-stephens", "acme-1"), ("b-stephens", "acme-2"))
+    ]
+    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
+    ws.ingest(write_ftm(tmp_path / "s.ftm.json", records), dataset="s")
+    ws.resolve(ResolveOptions(review_threshold=1e-12))  # keep every scored pair
+    assert canonical(ws, "acme-1") == canonical(ws, "acme-2")
+    linked = ws.resolution.explain("a-stephens", "b-stephens")
+    assert linked is not None
+    relations = {e.comparison: e for e in linked.evidence}["relations"]
+    assert relations.level == "linked to the same entity"
+    unlinked = ws.resolution.explain("a-stephens", "c-stephens")
+    assert unlinked is not None
+    assert {e.comparison: e for e in unlinked.evidence}["relations"].level == (
+        "not compared (missing on one side)"
+    )
+    ws.close()

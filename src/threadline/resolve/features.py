@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,8 @@ FEATURE_SCHEMA = pa.schema(
         ("addr_key", pa.string()),
         ("addr_tokens", pa.list_(pa.string())),
         ("contacts", pa.list_(pa.string())),
+        ("links", pa.list_(pa.string())),
+        ("base_fingerprint", pa.string()),
         ("fingerprint", pa.string()),
     ]
 )
@@ -198,10 +200,40 @@ def entity_features(
         "addr_tokens": _list(addr_words),
         "contacts": _list(contacts),
     }
-    features["fingerprint"] = hashlib.sha1(
+    features["base_fingerprint"] = hashlib.sha1(
         orjson.dumps(features, option=orjson.OPT_SORT_KEYS)
     ).hexdigest()
+    features["links"] = None
+    features["fingerprint"] = features["base_fingerprint"]
     return features
+
+
+def link_fingerprint(base: str, links: list[str] | None) -> str:
+    if not links:
+        return base
+    return hashlib.sha1(f"{base}|{','.join(links)}".encode()).hexdigest()
+
+
+def with_links(
+    table: pa.Table, links: Mapping[str, set[str]], canonical: Mapping[str, str]
+) -> pa.Table:
+    """Set each record's ``links``: the resolved (canonical) ids of the
+    entities it is linked to. Relations are evidence: two "J. Stephens" who
+    both direct the same company are likely one person. The fingerprint
+    changes with the links, so a record whose neighbours were merged is
+    scored again."""
+    ids = table.column("unique_id").to_pylist()
+    bases = table.column("base_fingerprint").to_pylist()
+    values: list[list[str] | None] = []
+    prints: list[str] = []
+    for entity_id, base in zip(ids, bases, strict=True):
+        linked = _list(canonical.get(n, n) for n in links.get(entity_id, ()))
+        values.append(linked)
+        prints.append(link_fingerprint(base, linked))
+    index = table.schema.get_field_index("links")
+    table = table.set_column(index, "links", pa.array(values, pa.list_(pa.string())))
+    index = table.schema.get_field_index("fingerprint")
+    return table.set_column(index, "fingerprint", pa.array(prints, pa.string()))
 
 
 def _list(values: Iterable[str]) -> list[str] | None:

@@ -40,6 +40,7 @@ DESCRIPTIONS = {
     "country": "countries (nationality, jurisdiction, country)",
     "address": "addresses, normalised",
     "contact": "e-mail addresses and phone numbers",
+    "relations": "links (directorships, ownership, family, ...) to the same resolved entity",
 }
 
 
@@ -144,7 +145,21 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             cll.ElseLevel().configure(label_for_charts="different e-mail or phone"),
         ],
     )
-    return [name, identifier, date, country, address, contact]
+    relations = CustomComparison(
+        output_column_name="relations",
+        comparison_description=DESCRIPTIONS["relations"],
+        comparison_levels=[
+            cll.NullLevel("links"),
+            cll.ArrayIntersectLevel("links", 2).configure(
+                label_for_charts="linked to two or more of the same entities"
+            ),
+            cll.ArrayIntersectLevel("links", 1).configure(
+                label_for_charts="linked to the same entity"
+            ),
+            cll.ElseLevel().configure(label_for_charts="no shared links"),
+        ],
+    )
+    return [name, identifier, date, country, address, contact, relations]
 
 
 def prediction_rules(incremental: bool = False) -> list[BlockingRuleCreator | dict[str, Any]]:

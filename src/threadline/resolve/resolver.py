@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,13 +22,14 @@ import pyarrow.parquet as pq
 
 from threadline.errors import JudgementError, ResolveError
 from threadline.resolve.clustering import CANONICAL_PREFIX, ClusterResult, cluster
-from threadline.resolve.engine import make_engine
+from threadline.resolve.engine import SplinkEngine, make_engine
 from threadline.resolve.explain import Explanation, ModelLevels
 from threadline.resolve.features import (
     DEFAULT_VETO_PROPS,
     EntityValues,
     FeatureOptions,
     build_features,
+    with_links,
 )
 from threadline.resolve.judgements import (
     NK_PREFIX,
@@ -45,6 +46,8 @@ ProgressFn = Callable[[str], None]
 META_MODEL = "resolve_model"
 META_SETTINGS = "resolve_settings"
 META_GENERATION = "resolve_generation"
+#: At most this many extra scoring rounds for relations after merges.
+MAX_LINK_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -136,88 +139,88 @@ class Resolution:
     def resolve(
         self,
         rows: Iterable[EntityValues],
+        links: Mapping[str, set[str]],
         generation: int,
         options: ResolveOptions = ResolveOptions(),
         progress: ProgressFn | None = None,
     ) -> ResolveReport:
+        """Score, cluster and store. ``links`` says which entities each
+        entity is linked to (relations are evidence). Everything is written
+        in one transaction."""
         options.check()
         started = time.monotonic()
         say = progress or (lambda _phase: None)
         say("Reading match features")
         built = build_features(rows, FeatureOptions(veto_props=options.veto_props))
-        features = built.table
+        features = with_links(built.table, links, self._canonical_map())
         previous = dict(
             self.con.execute("SELECT entity_id, fingerprint FROM resolve_entities").fetchall()
         )
         model = self.model
         trained = model is None or options.retrain or _vetoes_changed(self.settings, options)
+        rescore_all = trained or options.full
         ids = features.column("unique_id").to_pylist()
         prints = features.column("fingerprint").to_pylist()
-        rescore_all = trained or options.full
         if rescore_all:
             is_new = [True] * len(ids)
         else:
             is_new = [previous.get(i) != fp for i, fp in zip(ids, prints, strict=True)]
-        gone = sorted(set(previous) - set(ids))
-        changed = [i for i, new in zip(ids, is_new, strict=True) if new and i in previous]
-        features_in = features.append_column("is_new", pa.array(is_new, pa.bool_()))
-        rescored = sum(is_new)
+        stale = sorted(set(previous) - set(ids)) + [
+            i for i, new in zip(ids, is_new, strict=True) if new and i in previous
+        ]
+        rescored = {i for i, new in zip(ids, is_new, strict=True) if new}
 
         engine = make_engine(options.engine)
+        self.con.begin()
         try:
             if trained:
                 say(f"Training the model ({options.engine})")
-                labels = self._positive_labels(set(ids))
-                model = engine.train(features, labels)
+                model = engine.train(features, self._positive_labels(set(ids)))
             assert model is not None
-            pairs = _empty_pairs()
-            if rescored and features.num_rows > 1:
-                say(f"Scoring candidate pairs ({options.engine})")
-                pairs = engine.predict(
-                    features_in, model, options.review_threshold, incremental=not rescore_all
-                )
-        finally:
-            engine.close()
-
-        say("Clustering")
-        self.con.begin()
-        try:
             if rescore_all:
                 self.con.execute("DELETE FROM resolve_pairs")
             else:
-                stale = gone + changed
-                if stale:
-                    self.con.execute(
-                        "DELETE FROM resolve_pairs WHERE list_contains(?, left_id) "
-                        "OR list_contains(?, right_id)",
-                        [stale, stale],
-                    )
-            self.con.register("tl_new_pairs", pairs)
-            self.con.execute("INSERT INTO resolve_pairs SELECT * FROM tl_new_pairs")
-            self.con.unregister("tl_new_pairs")
-            self.con.execute("DELETE FROM resolve_entities")
-            entities = features.select(["unique_id", "fingerprint", "veto_ids"])
-            self.con.register("tl_entities", entities)
-            self.con.execute("INSERT INTO resolve_entities SELECT * FROM tl_entities")
-            self.con.unregister("tl_entities")
+                self._delete_pairs(stale)
+            say(f"Scoring candidate pairs ({options.engine})")
+            self._score(engine, features, is_new, model, options, incremental=not rescore_all)
             self._set_meta(META_MODEL, orjson.dumps(model).decode())
             settings = asdict(options)
             settings["veto_props"] = list(options.veto_props)
             settings.update(retrain=False, full=False)
             self._set_meta(META_SETTINGS, orjson.dumps(settings).decode())
             self._set_meta(META_GENERATION, str(generation))
+            say("Clustering")
             result = self._recluster(options.merge_threshold)
+            # Collective rounds: a merge changes which records share a
+            # neighbour, so records whose links changed are scored again.
+            for _ in range(MAX_LINK_ROUNDS):
+                relinked = with_links(features, links, self._canonical_map())
+                old = features.column("fingerprint").to_pylist()
+                new = relinked.column("fingerprint").to_pylist()
+                changed = [a != b for a, b in zip(old, new, strict=True)]
+                if not any(changed):
+                    break
+                features = relinked
+                moved = [i for i, c in zip(ids, changed, strict=True) if c]
+                say(f"Scoring again {len(moved):,} records whose links were merged")
+                self._delete_pairs(moved)
+                self._score(engine, features, changed, model, options, incremental=True)
+                rescored.update(moved)
+                result = self._recluster(options.merge_threshold)
+            self._write_entities(features)
             self._write_features(features)
             self.con.commit()
         except BaseException:
             self.con.rollback()
             raise
+        finally:
+            engine.close()
         stats = self.summary()
         return ResolveReport(
             engine=options.engine,
             entities=features.num_rows,
             skipped=built.skipped,
-            rescored=rescored,
+            rescored=len(rescored),
             incremental=not rescore_all,
             trained=trained,
             pairs=stats["pairs"],
@@ -228,6 +231,38 @@ class Resolution:
             refused_judged=result.refused_judged,
             seconds=round(time.monotonic() - started, 2),
         )
+
+    def _delete_pairs(self, ids: list[str]) -> None:
+        if ids:
+            self.con.execute(
+                "DELETE FROM resolve_pairs WHERE list_contains(?, left_id) "
+                "OR list_contains(?, right_id)",
+                [ids, ids],
+            )
+
+    def _score(
+        self,
+        engine: SplinkEngine,
+        features: pa.Table,
+        is_new: list[bool],
+        model: dict[str, Any],
+        options: ResolveOptions,
+        incremental: bool,
+    ) -> None:
+        if not any(is_new) or features.num_rows < 2:
+            return
+        table = features.append_column("is_new", pa.array(is_new, pa.bool_()))
+        pairs = engine.predict(table, model, options.review_threshold, incremental=incremental)
+        self.con.register("tl_new_pairs", pairs)
+        self.con.execute("INSERT INTO resolve_pairs SELECT * FROM tl_new_pairs")
+        self.con.unregister("tl_new_pairs")
+
+    def _write_entities(self, features: pa.Table) -> None:
+        self.con.execute("DELETE FROM resolve_entities")
+        entities = features.select(["unique_id", "fingerprint", "veto_ids"])
+        self.con.register("tl_entities", entities)
+        self.con.execute("INSERT INTO resolve_entities SELECT * FROM tl_entities")
+        self.con.unregister("tl_entities")
 
     def _positive_labels(self, known: set[str]) -> list[tuple[str, str]]:
         return [
@@ -457,11 +492,6 @@ def _csv(value: str) -> str:
 def _vetoes_changed(old: ResolveOptions, new: ResolveOptions) -> bool:
     return tuple(old.veto_props) != tuple(new.veto_props)
 
-
-def _empty_pairs() -> pa.Table:
-    from threadline.resolve.engine import PAIR_SCHEMA
-
-    return PAIR_SCHEMA.empty_table()
 
 
 __all__ = ["Resolution", "ResolveOptions", "ResolveReport"]

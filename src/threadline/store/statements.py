@@ -198,6 +198,31 @@ class StatementStore:
         rows = self.con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall()
         return bool(rows)
 
+    def entity_links(self, link_schemata: list[str]) -> dict[str, set[str]]:
+        """Which entities each entity is linked to: through a link entity of
+        ``link_schemata`` (a Directorship joins its director and
+        organization) or through a property that names another entity."""
+        rows = self.con.execute(
+            f"""
+            WITH refs AS (
+                SELECT DISTINCT entity_id AS holder, value AS target,
+                       schema IN ({_sql_list(link_schemata)}) AS via_link
+                FROM live_statements WHERE prop_type = 'entity'
+            )
+            SELECT a.target, b.target FROM refs a JOIN refs b
+              ON a.holder = b.holder AND a.target <> b.target
+              WHERE a.via_link AND b.via_link
+            UNION
+            SELECT holder, target FROM refs WHERE NOT via_link
+            UNION
+            SELECT target, holder FROM refs WHERE NOT via_link
+            """
+        ).fetchall()
+        links: dict[str, set[str]] = {}
+        for node, other in rows:
+            links.setdefault(str(node), set()).add(str(other))
+        return links
+
     def stats(self) -> dict[str, Any]:
         total = self.con.execute(
             "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT dataset) "

@@ -261,8 +261,9 @@ class Workspace:
             prop_types=NEEDED_TYPES,
             skip_schemata=[name for name in model.schemata if name not in matchable],
         )
+        links = self.store.entity_links(link_schemata())
         return self.resolution.resolve(
-            rows, self.store.generation, options or ResolveOptions(), progress
+            rows, links, self.store.generation, options or ResolveOptions(), progress
         )
 
     def judge(
