@@ -10,9 +10,9 @@ names, the name in Cyrillic (an approximate Latin -> Cyrillic letter map),
 missing fields, a birth year instead of the date, a digit typo in the date,
 identity numbers written with spaces or dashes, abbreviated addresses.
 
-Names come from pools built by combining syllables in six styles (Slavic,
-English, Spanish/Portuguese, German/Nordic, Italian, Turkish/Arabic), a few
-hundred first names and several thousand surnames, drawn with a Zipf-like skew:
+Names come in six styles (Slavic, English, Spanish/Portuguese, German/Nordic,
+Italian, Turkish/Arabic): about 280 real first names and 6,000 surnames made
+by combining syllables with a suffix of the style, drawn with a Zipf-like skew:
 namesakes exist (as in any real register), but most people differ in name or
 birth date. The pools are the same for every seed; the records depend only on
 ``n`` and the seed. Entity ids are random and carry no hint of the truth.
@@ -21,8 +21,10 @@ birth date. The pools are the same for every seed; the records depend only on
         writes DIR/people.ftm.json and DIR/truth.csv (entity_id,cluster_id)
 
 From Python, ``generate(n, seed)`` returns ``(entities, truth)`` in memory;
-the CLI streams (an external shuffle through temporary bucket files), so
-n = 1,000,000 takes about a minute and a few hundred MB at most.
+the CLI streams (an external shuffle through temporary bucket files of
+100,000 records), so memory stays at a few tens of MB whatever n; 20,000
+records take 0.3 s on the 2-vCPU development machine, so n = 1,000,000
+should take well under a minute.
 """
 
 from __future__ import annotations
