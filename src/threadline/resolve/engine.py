@@ -22,6 +22,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from threadline.errors import ResolveError
 from threadline.resolve import model_spec
+from threadline.resolve.blocking import DEFAULT_CAP, add_block_keys
 
 #: The comparisons' output names, in model order; each pair carries one match
 #: weight per comparison (its evidence).
@@ -45,6 +46,8 @@ PAIR_SCHEMA = pa.schema(
 # every engine.
 U_SAMPLE_PAIRS = 3e6
 SEED = 42
+# Expectation maximisation needs a sample of a block, not all of it.
+EM_MAX_PAIRS = 5e6
 # Analysts' "same" judgements refine the model once there are this many.
 MIN_LABELS = 5
 
@@ -104,7 +107,7 @@ class SplinkEngine:
                 snapshot = linker.misc.save_model_to_json()
                 try:
                     linker.training.estimate_parameters_using_expectation_maximisation(
-                        rule, estimate_without_term_frequencies=True
+                        rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS
                     )
                 except Exception:  # noqa: BLE001 - any Splink failure here is recoverable
                     db_api = self._new_api()
@@ -145,6 +148,7 @@ class SplinkEngine:
         """Score every blocked pair of ``features`` with ``model``; keep pairs
         with a match probability of at least ``floor``. With ``incremental``,
         only pairs involving a row whose ``is_new`` is true."""
+        features = add_block_keys(features)
         settings = dict(model)
         settings["link_type"] = "dedupe_only"
         settings["blocking_rules_to_generate_predictions"] = [
@@ -165,6 +169,10 @@ class SplinkEngine:
     ) -> pa.Table:
         """Score records of ``query`` against ``features`` (screening): pairs
         with the query record on the left."""
+        query, features = (
+            add_block_keys(query, DEFAULT_CAP, features),
+            add_block_keys(features, DEFAULT_CAP, query),
+        )
         settings = dict(model)
         settings["link_type"] = "link_only"
         settings["blocking_rules_to_generate_predictions"] = [

@@ -16,22 +16,6 @@ from splink.comparison_library import CustomComparison
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
-#: Array columns whose shared values put two records in the same block.
-BLOCKING_ARRAYS = (
-    "name_keys",
-    "name_phonetic",
-    "name_pairs",
-    "name_initials",
-    "id_values",
-    "date_blocks",
-    "contacts",
-)
-
-
-def _null_when_either_missing(col: str) -> cll.NullLevel:
-    return cll.NullLevel(col)
-
-
 #: What each comparison looks at, for explanations.
 DESCRIPTIONS = {
     "name": "names, transliterated, in any word order",
@@ -163,18 +147,10 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
 
 
 def prediction_rules(incremental: bool = False) -> list[BlockingRuleCreator | dict[str, Any]]:
-    """Pairs worth scoring: same match group and a shared blocking key. With
+    """Pairs worth scoring: a shared blocking key (see ``blocking``). With
     ``incremental``, only pairs that involve a new or changed record."""
-    rules: list[BlockingRuleCreator | dict[str, Any]] = []
     new_only = " AND (l.is_new OR r.is_new)" if incremental else ""
-    for col in BLOCKING_ARRAYS:
-        rules.append(
-            CustomRule(
-                f"l.match_group = r.match_group AND l.{col} = r.{col}{new_only}",
-                arrays_to_explode=[col],
-            )
-        )
-    return rules
+    return [CustomRule(f"l.block_keys = r.block_keys{new_only}", arrays_to_explode=["block_keys"])]
 
 
 def training_rules() -> list[BlockingRuleCreator]:

@@ -493,5 +493,4 @@ def _vetoes_changed(old: ResolveOptions, new: ResolveOptions) -> bool:
     return tuple(old.veto_props) != tuple(new.veto_props)
 
 
-
 __all__ = ["Resolution", "ResolveOptions", "ResolveReport"]
