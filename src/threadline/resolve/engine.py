@@ -9,12 +9,14 @@ training steps and the outputs are the same code for both.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.database_api import DatabaseAPI
@@ -46,6 +48,8 @@ PAIR_SCHEMA = pa.schema(
 # every engine.
 U_SAMPLE_PAIRS = 3e6
 SEED = 42
+# At most this many rounds correcting u for true matches among random pairs.
+DECONTAMINATION_ROUNDS = 3
 # Expectation maximisation needs a sample of a block, not all of it.
 EM_MAX_PAIRS = 5e6
 # Analysts' "same" judgements refine the model once there are this many.
@@ -136,6 +140,63 @@ class SplinkEngine:
             # duplicate in the whole input rather than none.
             pairs = features.num_rows * (features.num_rows - 1) / 2
             model["probability_two_random_records_match"] = min(1e-2, max(1e-9, 1 / pairs))
+        return self._decontaminate(features, model)
+
+    def _decontaminate(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
+        """Correct u for the true matches among the random pairs it was
+        estimated from.
+
+        Splink's u is the share of random pairs at each level, assuming they
+        are all non-matches. In a workspace full of duplicates they are not:
+        if a tenth of all same-name pairs are true duplicates, "same name"
+        looks ten times more common by chance than it is, and a pair with
+        only a name in common can never look likely. Each round scores the
+        blocked pairs, then takes the expected matches out of the random-pair
+        counts (an expectation-maximisation step over all pairs, u and the
+        prior only). Skipped when matches are too rare to matter, as in
+        large, mostly distinct inputs."""
+        n = features.num_rows
+        total = n * (n - 1) / 2
+        sampled = min(U_SAMPLE_PAIRS, total)
+        observed = {
+            (ci, li): float(level["u_probability"])
+            for ci, comp in enumerate(model["comparisons"])
+            for li, level in enumerate(comp["comparison_levels"])
+            if not level.get("is_null_level") and level.get("u_probability") is not None
+        }
+        for _ in range(DECONTAMINATION_ROUNDS):
+            prior = float(model["probability_two_random_records_match"])
+            if _contamination(model, prior) < 0.05:
+                break
+            pairs = self.predict(features, model, floor=1e-3)
+            expected = float(pc.sum(pairs.column("probability")).as_py() or 0.0)
+            gammas = pairs.column("gammas").to_pylist()
+            probs = pairs.column("probability").to_pylist()
+            matched: dict[tuple[int, int], float] = {}
+            gamma_to_level = _gamma_index(model)
+            for row, prob in zip(gammas, probs, strict=True):
+                for ci, gamma in enumerate(row):
+                    li = gamma_to_level[ci].get(gamma)
+                    if li is not None:
+                        matched[(ci, li)] = matched.get((ci, li), 0.0) + prob
+            model = copy.deepcopy(model)
+            floor = 0.5 / sampled
+            for (ci, li), share in observed.items():
+                corrected = (share * total - matched.get((ci, li), 0.0)) / max(
+                    1.0, total - expected
+                )
+                level = model["comparisons"][ci]["comparison_levels"][li]
+                level["u_probability"] = max(floor, corrected)
+            for comp in model["comparisons"]:
+                levels = [
+                    lv
+                    for lv in comp["comparison_levels"]
+                    if not lv.get("is_null_level") and lv.get("u_probability") is not None
+                ]
+                norm = sum(lv["u_probability"] for lv in levels)
+                for lv in levels:
+                    lv["u_probability"] /= norm
+            model["probability_two_random_records_match"] = min(0.5, max(1e-9, expected / total))
         return model
 
     def predict(
@@ -216,6 +277,34 @@ def smooth_m_probabilities(model: dict[str, Any]) -> None:
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:
             lv["m_probability"] /= total
+
+
+def _gamma_index(model: dict[str, Any]) -> list[dict[int, int]]:
+    """Per comparison: Splink's level number (gamma) -> index of the level."""
+    out = []
+    for comp in model["comparisons"]:
+        levels = comp["comparison_levels"]
+        gamma = sum(1 for lv in levels if not lv.get("is_null_level")) - 1
+        index: dict[int, int] = {}
+        for li, level in enumerate(levels):
+            if not level.get("is_null_level"):
+                index[gamma] = li
+                gamma -= 1
+        out.append(index)
+    return out
+
+
+def _contamination(model: dict[str, Any], prior: float) -> float:
+    """The largest share, over agreement levels, of random pairs at a level
+    that are expected to be true matches (prior * m / u)."""
+    worst = 0.0
+    for comp in model["comparisons"]:
+        for level in comp["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or not m or not u:
+                continue
+            worst = max(worst, prior * float(m) / float(u))
+    return worst
 
 
 def _rule_dict(rule: BlockingRuleCreator | dict[str, Any], dialect: str) -> dict[str, Any]:

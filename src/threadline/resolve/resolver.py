@@ -190,6 +190,7 @@ class Resolution:
             self._set_meta(META_SETTINGS, orjson.dumps(settings).decode())
             self._set_meta(META_GENERATION, str(generation))
             say("Clustering")
+            self._write_entities(features)  # clustering reads the veto identifiers
             result = self._recluster(options.merge_threshold)
             # Collective rounds: a merge changes which records share a
             # neighbour, so records whose links changed are scored again.
