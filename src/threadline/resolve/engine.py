@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
@@ -24,7 +25,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from threadline.errors import ResolveError
 from threadline.resolve import model_spec
-from threadline.resolve.blocking import DEFAULT_CAP, add_block_keys
+from threadline.resolve.blocking import add_block_keys
 
 #: The comparisons' output names, in model order; each pair carries one match
 #: weight per comparison (its evidence).
@@ -46,10 +47,12 @@ PAIR_SCHEMA = pa.schema(
 # Enough random pairs to estimate how often fields agree by chance; small
 # inputs are compared in full, so their u values are exact and the same on
 # every engine.
-U_SAMPLE_PAIRS = 3e6
+U_SAMPLE_PAIRS = 1e6
 SEED = 42
 # At most this many rounds correcting u for true matches among random pairs.
 DECONTAMINATION_ROUNDS = 3
+# Records used to correct u on a large input.
+DECONTAMINATION_SAMPLE = 30_000
 # Expectation maximisation needs a sample of a block, not all of it.
 EM_MAX_PAIRS = 5e6
 # Analysts' "same" judgements refine the model once there are this many.
@@ -155,9 +158,16 @@ class SplinkEngine:
         counts (an expectation-maximisation step over all pairs, u and the
         prior only). Skipped when matches are too rare to matter, as in
         large, mostly distinct inputs."""
+        total_all = features.num_rows * (features.num_rows - 1) / 2
+        sampled = min(U_SAMPLE_PAIRS, total_all)
+        # Shares of pairs are the same in a random subset of records, so a
+        # large input is corrected on a sample and each round costs the same.
+        if features.num_rows > DECONTAMINATION_SAMPLE:
+            rng = np.random.default_rng(SEED)
+            picks = np.sort(rng.choice(features.num_rows, DECONTAMINATION_SAMPLE, replace=False))
+            features = features.take(pa.array(picks))
         n = features.num_rows
         total = n * (n - 1) / 2
-        sampled = min(U_SAMPLE_PAIRS, total)
         observed = {
             (ci, li): float(level["u_probability"])
             for ci, comp in enumerate(model["comparisons"])
@@ -182,9 +192,9 @@ class SplinkEngine:
             model = copy.deepcopy(model)
             floor = 0.5 / sampled
             for (ci, li), share in observed.items():
-                corrected = (share * total - matched.get((ci, li), 0.0)) / max(
-                    1.0, total - expected
-                )
+                # share of all pairs at this level, less the matches' share
+                chance = share - matched.get((ci, li), 0.0) / total
+                corrected = chance / max(1e-12, 1 - expected / total)
                 level = model["comparisons"][ci]["comparison_levels"][li]
                 level["u_probability"] = max(floor, corrected)
             for comp in model["comparisons"]:
@@ -231,8 +241,8 @@ class SplinkEngine:
         """Score records of ``query`` against ``features`` (screening): pairs
         with the query record on the left."""
         query, features = (
-            add_block_keys(query, DEFAULT_CAP, features),
-            add_block_keys(features, DEFAULT_CAP, query),
+            add_block_keys(query, features),
+            add_block_keys(features, query),
         )
         settings = dict(model)
         settings["link_type"] = "link_only"

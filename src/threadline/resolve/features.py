@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -252,23 +255,57 @@ class FeatureTable:
 def build_features(
     rows: Iterable[EntityValues],
     options: FeatureOptions = FeatureOptions(),
-    batch_size: int = 50_000,
+    batch_size: int = 20_000,
+    workers: int | None = None,
 ) -> FeatureTable:
     """Feature rows for every matchable entity in ``rows``; entities without
-    a name or identifier are skipped and counted."""
+    a name or identifier are skipped and counted. Chunks are computed in
+    ``workers`` processes (default: one per CPU) once there is more than one
+    chunk; the result does not depend on how many."""
     batches: list[pa.RecordBatch] = []
     skipped = 0
-    for chunk in _chunks(rows, batch_size):
-        out: list[dict[str, Any]] = []
-        for row in chunk:
-            features = entity_features(row, options)
-            if features is None:
-                skipped += is_matchable(common_schema(set(row[1])))
-            else:
-                out.append(features)
-        if out:
-            batches.append(pa.RecordBatch.from_pylist(out, schema=FEATURE_SCHEMA))
+    chunks = _chunks(rows, batch_size)
+    first = next(chunks, None)
+    if first is None:
+        return FeatureTable(FEATURE_SCHEMA.empty_table(), 0)
+    second = next(chunks, None)
+    procs = workers if workers is not None else (os.cpu_count() or 1)
+    if second is None or procs < 2:
+        results: Iterable[tuple[pa.RecordBatch | None, int]] = (
+            _feature_batch(chunk, options)
+            for chunk in itertools.chain([first], [second] if second else [], chunks)
+        )
+        for batch, count in results:
+            skipped += count
+            if batch is not None:
+                batches.append(batch)
+    else:
+        # Forked workers: the parent keeps reading the store while they work;
+        # map() keeps chunk order, so the table is the same as in one process.
+        context = multiprocessing.get_context("fork")
+        with context.Pool(procs) as pool:
+            work = itertools.chain([first, second], chunks)
+            for batch, count in pool.imap(functools.partial(_feature_batch, options=options), work):
+                skipped += count
+                if batch is not None:
+                    batches.append(batch)
     return FeatureTable(pa.Table.from_batches(batches, schema=FEATURE_SCHEMA), skipped)
+
+
+def _feature_batch(
+    chunk: list[EntityValues], options: FeatureOptions
+) -> tuple[pa.RecordBatch | None, int]:
+    out: list[dict[str, Any]] = []
+    skipped = 0
+    for row in chunk:
+        features = entity_features(row, options)
+        if features is None:
+            skipped += is_matchable(common_schema(set(row[1])))
+        else:
+            out.append(features)
+    if not out:
+        return None, skipped
+    return pa.RecordBatch.from_pylist(out, schema=FEATURE_SCHEMA), skipped
 
 
 def _chunks(rows: Iterable[EntityValues], size: int) -> Iterator[list[EntityValues]]:

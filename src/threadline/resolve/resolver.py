@@ -91,6 +91,19 @@ class ResolveReport:
         return asdict(self)
 
 
+# Pairs for review: between the thresholds, not in one cluster already, and
+# not settled by a judgement.
+_REVIEW_FROM = """
+    FROM resolve_pairs p
+    LEFT JOIN canonical cl ON cl.entity_id = p.left_id
+    LEFT JOIN canonical cr ON cr.entity_id = p.right_id
+    WHERE p.probability >= ? AND p.probability < ?
+      AND coalesce(cl.canonical_id, p.left_id) <> coalesce(cr.canonical_id, p.right_id)
+      AND NOT EXISTS (SELECT 1 FROM judgements j
+                      WHERE j.left_id = p.left_id AND j.right_id = p.right_id)
+"""
+
+
 class Resolution:
     """Resolution state in the store's DuckDB connection."""
 
@@ -417,15 +430,9 @@ class Resolution:
         are not already in one cluster, most likely matches first."""
         settings = self.settings
         rows = self.con.execute(
-            """
+            f"""
             SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights, p.gammas
-            FROM resolve_pairs p
-            LEFT JOIN canonical cl ON cl.entity_id = p.left_id
-            LEFT JOIN canonical cr ON cr.entity_id = p.right_id
-            WHERE p.probability >= ? AND p.probability < ?
-              AND coalesce(cl.canonical_id, p.left_id) <> coalesce(cr.canonical_id, p.right_id)
-              AND NOT EXISTS (SELECT 1 FROM judgements j
-                              WHERE j.left_id = p.left_id AND j.right_id = p.right_id)
+            {_REVIEW_FROM}
             ORDER BY p.probability DESC, p.left_id, p.right_id
             LIMIT ?
             """,
@@ -457,7 +464,12 @@ class Resolution:
                    (SELECT count(*) FROM resolve_entities)
             """
         ).fetchall()[0]
-        review = len(self.review_queue(limit=1_000_000)) if self.model else 0
+        review = int(
+            self.con.execute(
+                f"SELECT count(*) {_REVIEW_FROM}",
+                [settings.review_threshold, settings.merge_threshold],
+            ).fetchall()[0][0]
+        )
         return {
             "resolved": self.model is not None,
             "entities": int(rows[3]),
