@@ -172,22 +172,14 @@ def deterministic_rules() -> list[str | BlockingRuleCreator]:
     ]
 
 
-def settings(incremental: bool = False, link_only: bool = False) -> SettingsCreator:
+def settings() -> SettingsCreator:
+    """The untrained model: what ``SplinkEngine.train`` starts from."""
     return SettingsCreator(
-        link_type="link_only" if link_only else "dedupe_only",
+        link_type="dedupe_only",
         comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=prediction_rules(incremental),
+        blocking_rules_to_generate_predictions=prediction_rules(),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
         additional_columns_to_retain=[],
         probability_two_random_records_match=1e-4,
     )
-
-
-def settings_dict_for(model: dict[str, Any], incremental: bool, link_only: bool) -> dict[str, Any]:
-    """A trained model (Splink's JSON) with its blocking rules and link type
-    replaced, for an incremental or screening run."""
-    out = dict(model)
-    out["link_type"] = "link_only" if link_only else "dedupe_only"
-    out.pop("blocking_rules_to_generate_predictions", None)
-    return out
