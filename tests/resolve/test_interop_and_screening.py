@@ -142,3 +142,29 @@ def test_cli_resolve_review_judge_export(
     code, _, stderr = cli("-w", str(ws_dir), "judge", "reg-petrov", "ghost", "same")
     assert code == 6
     assert "Unknown entity id 'ghost'" in stderr
+
+
+def test_cli_review_needs_a_terminal_and_match_prints_candidates(
+    tmp_path: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    ws_dir = tmp_path / "ws"
+    Workspace.init(ws_dir).close()
+    write_ftm(tmp_path / "all.ftm.json", crowd() + PETROV + COBALT)
+    assert (
+        cli("-w", str(ws_dir), "ingest", str(tmp_path / "all.ftm.json"), "--dataset", "all")[0] == 0
+    )
+    code, _, stderr = cli("-w", str(ws_dir), "match", str(tmp_path / "all.ftm.json"))
+    assert code == 6
+    assert "run `threadline resolve` first" in stderr
+    assert cli("-w", str(ws_dir), "resolve")[0] == 0
+    code, _, stderr = cli("-w", str(ws_dir), "review", "--limit", "500")
+    # stdin is not a terminal here: a clear pointer to the non-interactive way,
+    # or nothing to review at all
+    assert (code == 6 and "use --json" in stderr) or (code == 0 and "Nothing" in stderr)
+    listing = tmp_path / "list.csv"
+    listing.write_text("id,name,birthDate\nq1,Petrov Ivan,1971-03-14\n", encoding="utf-8")
+    code, stdout, stderr = cli("-w", str(ws_dir), "match", str(listing), "--json")
+    assert code == 0, stderr
+    result = json.loads(stdout)[0]
+    assert result["query_id"] == "q1"
+    assert result["candidates"][0]["evidence"]

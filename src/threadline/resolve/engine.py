@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +50,7 @@ PAIR_SCHEMA = pa.schema(
 # every engine.
 U_SAMPLE_PAIRS = 1e6
 SEED = 42
+SPARK_MASTER_ENV = "THREADLINE_SPARK_MASTER"
 # At most this many rounds correcting u for true matches among random pairs.
 DECONTAMINATION_ROUNDS = 3
 # Records used to correct u on a large input.
@@ -386,8 +388,9 @@ class DuckDBEngine(SplinkEngine):
 
 
 class SparkEngine(SplinkEngine):
-    """Splink on Spark. Local mode by default; set ``SPARK_REMOTE`` or pass a
-    session to run on a cluster (docs/resolve.md)."""
+    """Splink on Spark. Local mode by default; ``$THREADLINE_SPARK_MASTER``
+    (say ``spark://host:7077``) or a session of your own runs it on a
+    cluster (docs/resolve.md)."""
 
     name = "spark"
 
@@ -404,7 +407,7 @@ class SparkEngine(SplinkEngine):
             # Splink's string-similarity functions (Jaro-Winkler, ...) ship as
             # a jar that must be on the session's classpath.
             session = (
-                SparkSession.builder.master("local[2]")
+                SparkSession.builder.master(os.environ.get(SPARK_MASTER_ENV, "local[2]"))
                 .config("spark.jars", similarity_jar_location())
                 .appName("threadline-resolve")
                 .config("spark.sql.shuffle.partitions", "8")
