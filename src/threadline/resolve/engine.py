@@ -79,6 +79,9 @@ class SplinkEngine:
     def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
         raise NotImplementedError
 
+    def _register_features(self, db_api: DatabaseAPI[Any], features: pa.Table) -> SplinkDataFrame:
+        return self._register(db_api, _model_columns(features), "tl_features")
+
     def close(self) -> None:
         """Release the engine's resources."""
 
@@ -94,7 +97,7 @@ class SplinkEngine:
         db_api = self._new_api()
         with _quiet_splink():
             linker = Linker(
-                self._register(db_api, features, "tl_features"),
+                self._register_features(db_api, features),
                 model_spec.settings(),
                 log_level=None,
             )
@@ -121,7 +124,9 @@ class SplinkEngine:
                 except Exception:  # noqa: BLE001 - any Splink failure here is recoverable
                     db_api = self._new_api()
                     linker = Linker(
-                        self._register(db_api, features, "tl_features"), snapshot, log_level=None
+                        self._register_features(db_api, features),
+                        snapshot,
+                        log_level=None,
                     )
             if len(labels) >= MIN_LABELS:
                 source = next(iter(linker._input_tables_dict.values())).templated_name
@@ -221,7 +226,7 @@ class SplinkEngine:
         """Score every blocked pair of ``features`` with ``model``; keep pairs
         with a match probability of at least ``floor``. With ``incremental``,
         only pairs involving a row whose ``is_new`` is true."""
-        features = add_block_keys(features)
+        features = _model_columns(add_block_keys(features))
         settings = dict(model)
         settings["link_type"] = "dedupe_only"
         settings["blocking_rules_to_generate_predictions"] = [
@@ -232,7 +237,9 @@ class SplinkEngine:
         db_api = self._new_api()
         with _quiet_splink():
             linker = Linker(
-                self._register(db_api, features, "tl_features"), settings, log_level=None
+                self._register_features(db_api, features),
+                settings,
+                log_level=None,
             )
             frame = linker.inference.predict(threshold_match_probability=floor)
             return self._to_arrow(frame, _pairs_sql(frame.physical_name))
@@ -289,6 +296,37 @@ def smooth_m_probabilities(model: dict[str, Any]) -> None:
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:
             lv["m_probability"] /= total
+
+
+#: What Splink reads: ids, the compared columns, the blocking keys.
+MODEL_COLUMNS = (
+    "unique_id",
+    "match_group",
+    "name_key",
+    "name_keys",
+    "name_tokens",
+    "name_phonetic",
+    "name_initials",
+    "id_key",
+    "id_values",
+    "id_kinds",
+    "date_key",
+    "dates",
+    "years",
+    "countries",
+    "addr_key",
+    "addr_tokens",
+    "contacts",
+    "links",
+    "block_keys",
+    "is_new",
+)
+
+
+def _model_columns(table: pa.Table) -> pa.Table:
+    """Only the columns Splink reads: its tables are copies, and fingerprints
+    and veto lists would only take memory."""
+    return table.select([c for c in MODEL_COLUMNS if c in table.column_names])
 
 
 def _gamma_index(model: dict[str, Any]) -> list[dict[int, int]]:
@@ -362,7 +400,7 @@ class DuckDBEngine(SplinkEngine):
 
     name = "duckdb"
 
-    def __init__(self, memory_limit: str = "2GB", temp_dir: str | None = None) -> None:
+    def __init__(self, memory_limit: str = "1536MB", temp_dir: str | None = None) -> None:
         self._con = duckdb.connect()
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         if temp_dir:
@@ -441,9 +479,10 @@ class SparkEngine(SplinkEngine):
         return result.cast(PAIR_SCHEMA)
 
 
-def make_engine(name: str) -> SplinkEngine:
+def make_engine(name: str, temp_dir: str | None = None) -> SplinkEngine:
+    """The engine called ``name``; ``temp_dir`` is where DuckDB spills."""
     if name == "duckdb":
-        return DuckDBEngine()
+        return DuckDBEngine(temp_dir=temp_dir)
     if name == "spark":
         return SparkEngine()
     raise ResolveError(f"Unknown engine {name!r}: use duckdb or spark.")

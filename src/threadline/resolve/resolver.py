@@ -182,7 +182,7 @@ class Resolution:
         ]
         rescored = {i for i, new in zip(ids, is_new, strict=True) if new}
 
-        engine = make_engine(options.engine)
+        engine = make_engine(options.engine, str(self.directory / "tmp"))
         self.con.begin()
         try:
             if trained:
@@ -206,6 +206,7 @@ class Resolution:
             result = self._recluster(options.merge_threshold)
             # Collective rounds: a merge changes which records share a
             # neighbour, so records whose links changed are scored again.
+            rescored_in_rounds = False
             for _ in range(MAX_LINK_ROUNDS):
                 relinked = with_links(features, links, self._canonical_map())
                 old = features.column("fingerprint").to_pylist()
@@ -219,8 +220,10 @@ class Resolution:
                 self._delete_pairs(moved)
                 self._score(engine, features, changed, model, options, incremental=True)
                 rescored.update(moved)
+                rescored_in_rounds = True
                 result = self._recluster(options.merge_threshold)
-            self._write_entities(features)
+            if rescored_in_rounds:
+                self._write_entities(features)  # the final link fingerprints
             self._write_features(features)
             self.con.commit()
         except BaseException:
@@ -271,10 +274,14 @@ class Resolution:
         self.con.unregister("tl_new_pairs")
 
     def _write_entities(self, features: pa.Table) -> None:
-        self.con.execute("DELETE FROM resolve_entities")
+        # Replaced wholesale: faster than deleting and inserting a million
+        # rows into an indexed table.
         entities = features.select(["unique_id", "fingerprint", "veto_ids"])
         self.con.register("tl_entities", entities)
-        self.con.execute("INSERT INTO resolve_entities SELECT * FROM tl_entities")
+        self.con.execute(
+            "CREATE OR REPLACE TABLE resolve_entities AS SELECT unique_id AS entity_id, "
+            "fingerprint, veto_ids FROM tl_entities"
+        )
         self.con.unregister("tl_entities")
 
     def _positive_labels(self, known: set[str]) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ RESOLVE_DDL = [
     # or new fingerprint marks the entity for incremental re-scoring.
     """
     CREATE TABLE IF NOT EXISTS resolve_entities (
-        entity_id VARCHAR PRIMARY KEY,
+        entity_id VARCHAR NOT NULL,
         fingerprint VARCHAR NOT NULL,
         veto_ids VARCHAR[]
     )
