@@ -241,3 +241,13 @@ def test_shared_relations_are_evidence_after_merges(tmp_path: Path) -> None:
         "not compared (missing on one side)"
     )
     ws.close()
+
+
+def test_first_resolve_in_a_fresh_workspace_creates_its_folders(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "fresh")
+    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd(80)), dataset="crowd")
+    assert not (tmp_path / "fresh" / "resolve").exists()
+    ws.resolve()
+    assert (tmp_path / "fresh" / "resolve" / "features.parquet").is_file()
+    assert (tmp_path / "fresh" / "resolve" / "tmp").is_dir()  # DuckDB spills here
+    ws.close()

@@ -182,7 +182,9 @@ class Resolution:
         ]
         rescored = {i for i, new in zip(ids, is_new, strict=True) if new}
 
-        engine = make_engine(options.engine, str(self.directory / "tmp"))
+        spill = self.directory / "tmp"  # where DuckDB spills beyond its memory cap
+        spill.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(options.engine, str(spill))
         self.con.begin()
         try:
             if trained:
