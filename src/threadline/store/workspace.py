@@ -258,7 +258,7 @@ class Workspace:
 
         matchable = set(matchable_schemata())
         rows = self.store.iter_entity_values(
-            chunk=250_000,  # fewer, larger scans: resolving reads everything
+            chunk=100_000,  # fewer, larger scans (within the store's memory cap)
             prop_types=NEEDED_TYPES,
             skip_schemata=[name for name in model.schemata if name not in matchable],
         )
