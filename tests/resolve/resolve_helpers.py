@@ -188,3 +188,24 @@ def write_ftm(path: Path, entities: list[dict[str, Any]]) -> Path:
         for entity in entities:
             fh.write(orjson.dumps(entity) + b"\n")
     return path
+
+
+# Known duplicates, hidden in the crowd by the tests.
+PETROV = [
+    person("reg-petrov", "Ivan Petrov", birthDate="1971-03-14", nationality="ru"),
+    person("leak-petrov", "Петров Иван Сергеевич", birthDate="1971-03-14", nationality="ru"),
+    person("leak-initial", "I. Petrov", birthDate="1971", nationality="ru"),
+    # a namesake: same name, other birth date and country
+    person("reg-namesake", "Ivan Petrov", birthDate="1984-09-02", nationality="lv"),
+]
+COBALT = [
+    company("reg-cobalt", "Cobalt Marine Ltd", registrationNumber="HE 123456", jurisdiction="cy"),
+    company(
+        "proc-cobalt", "COBALT MARINE LIMITED", registrationNumber="HE123456", jurisdiction="cy"
+    ),
+    company("leak-cobalt", "The Cobalt Marine Ltd", jurisdiction="cy"),
+    # same name, another registration number: a different company
+    company(
+        "other-cobalt", "Cobalt Marine Limited", registrationNumber="HE 999001", jurisdiction="cy"
+    ),
+]

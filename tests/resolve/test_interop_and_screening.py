@@ -9,21 +9,10 @@ from pathlib import Path
 
 import pytest
 from nomenklatura.resolver.edge import Edge
-from resolve_helpers import crowd, write_ftm
-from test_resolve import COBALT, PETROV
+from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
 from threadline.errors import InputError, JudgementError
 from threadline.store.workspace import Workspace
-
-
-@pytest.fixture
-def resolved(tmp_path: Path) -> Workspace:
-    ws = Workspace.init(tmp_path / "ws")
-    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
-    ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
-    ws.resolve()
-    yield ws
-    ws.close()
 
 
 def test_judgements_round_trip_through_nomenklatura_format(

@@ -8,44 +8,15 @@ import io
 from pathlib import Path
 
 import pytest
-from resolve_helpers import company, crowd, person, write_ftm
+from resolve_helpers import COBALT, PETROV, company, crowd, person, write_ftm
 
 from threadline.errors import JudgementError, ResolveError
 from threadline.resolve.resolver import ResolveOptions
 from threadline.store.workspace import Workspace
 
-PETROV = [
-    person("reg-petrov", "Ivan Petrov", birthDate="1971-03-14", nationality="ru"),
-    person("leak-petrov", "Петров Иван Сергеевич", birthDate="1971-03-14", nationality="ru"),
-    person("leak-initial", "I. Petrov", birthDate="1971", nationality="ru"),
-    # a namesake: same name, other birth date and country
-    person("reg-namesake", "Ivan Petrov", birthDate="1984-09-02", nationality="lv"),
-]
-COBALT = [
-    company("reg-cobalt", "Cobalt Marine Ltd", registrationNumber="HE 123456", jurisdiction="cy"),
-    company(
-        "proc-cobalt", "COBALT MARINE LIMITED", registrationNumber="HE123456", jurisdiction="cy"
-    ),
-    company("leak-cobalt", "The Cobalt Marine Ltd", jurisdiction="cy"),
-    # same name, another registration number: a different company
-    company(
-        "other-cobalt", "Cobalt Marine Limited", registrationNumber="HE 999001", jurisdiction="cy"
-    ),
-]
-
 
 def canonical(ws: Workspace, entity_id: str) -> str:
     return ws.resolution.canonical_id(entity_id)
-
-
-@pytest.fixture
-def resolved(tmp_path: Path) -> Workspace:
-    ws = Workspace.init(tmp_path / "ws")
-    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
-    ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
-    ws.resolve()
-    yield ws
-    ws.close()
 
 
 def test_transliteration_and_initials_merge_namesake_stays_apart(resolved: Workspace) -> None:

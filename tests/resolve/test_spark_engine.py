@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from resolve_helpers import crowd, write_ftm
-from test_resolve import COBALT, PETROV
+from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
 from threadline.resolve.resolver import ResolveOptions
 from threadline.store.workspace import Workspace

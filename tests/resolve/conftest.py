@@ -1,0 +1,23 @@
+"""Fixtures of the resolution tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from resolve_helpers import COBALT, PETROV, crowd, write_ftm
+
+from threadline.store.workspace import Workspace
+
+
+@pytest.fixture
+def resolved(tmp_path: Path) -> Iterator[Workspace]:
+    """A resolved workspace: a crowd of distinct people and companies plus
+    the Petrov and Cobalt Marine duplicates."""
+    ws = Workspace.init(tmp_path / "ws")
+    ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
+    ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
+    ws.resolve()
+    yield ws
+    ws.close()
