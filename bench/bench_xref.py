@@ -68,6 +68,7 @@ from gen_people import (
     _make_pool,
     _zipf_cum,
     date_typo,
+    extra_records,
     make_person,
     new_id,
     person_record,
@@ -79,9 +80,8 @@ from gen_people import (
 
 SOURCES = ("src_a", "src_b", "src_c")
 SOURCE_WEIGHTS = (0.45, 0.35, 0.2)
-#: Share of real entities with more than one record, and how many more.
+#: Share of real entities with more than one record (how many more: as for people).
 DUPLICATE_SHARE = 0.33
-EXTRA_RECORDS = ((1, 0.6), (2, 0.27), (3, 0.13))
 THRESHOLDS = [round(0.3 + 0.05 * i, 2) for i in range(14)]
 
 # -- companies ----------------------------------------------------------------
@@ -264,17 +264,6 @@ def company_record(
     return {"id": entity_id, "schema": schema, "properties": props}
 
 
-def _extra(rng: random.Random) -> int:
-    if rng.random() >= DUPLICATE_SHARE:
-        return 0
-    roll = rng.random()
-    for count, share in EXTRA_RECORDS:
-        if roll < share:
-            return count
-        roll -= share
-    return EXTRA_RECORDS[-1][0]
-
-
 def generate(
     n: int, seed: int = 1
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str], dict[str, str]]:
@@ -291,7 +280,7 @@ def generate(
         company = None if is_person else TrueCompany(rng)
         cluster = new_id(rng, "c")
         used: list[str] = []
-        for k in range(min(1 + _extra(rng), n - made)):
+        for k in range(min(1 + extra_records(rng, DUPLICATE_SHARE), n - made)):
             others = [s for s in SOURCES if s not in used]
             if k == 0:
                 source = rng.choices(SOURCES, SOURCE_WEIGHTS)[0]

@@ -502,8 +502,10 @@ def person_record(
     return {"id": entity_id, "schema": "Person", "properties": props}
 
 
-def extra_records(rng: random.Random) -> int:
-    if rng.random() >= DUPLICATE_SHARE:
+def extra_records(rng: random.Random, share: float = DUPLICATE_SHARE) -> int:
+    """How many more records a real entity gets: none with probability
+    1 - ``share``, else 1 to 3 (EXTRA_RECORDS)."""
+    if rng.random() >= share:
         return 0
     roll = rng.random()
     for count, share in EXTRA_RECORDS:

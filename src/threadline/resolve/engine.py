@@ -67,6 +67,8 @@ class SplinkEngine:
     name = "base"
 
     dialect = "duckdb"
+    #: the SQL function that makes a list of values
+    array_function = "list_value"
 
     def _new_api(self) -> DatabaseAPI[Any]:
         """A fresh database API per step: Splink caches tables per API, and a
@@ -242,7 +244,7 @@ class SplinkEngine:
                 log_level=None,
             )
             frame = linker.inference.predict(threshold_match_probability=floor)
-            return self._to_arrow(frame, _pairs_sql(frame.physical_name))
+            return self._to_arrow(frame, _pairs_sql(frame.physical_name, self.array_function))
 
     def link(
         self, query: pa.Table, features: pa.Table, model: dict[str, Any], floor: float
@@ -271,7 +273,9 @@ class SplinkEngine:
                 log_level=None,
             )
             frame = linker.inference.predict(threshold_match_probability=floor)
-            return self._to_arrow(frame, _link_sql(frame.physical_name))
+            return self._to_arrow(
+                frame, _pairs_sql(frame.physical_name, self.array_function, link=True)
+            )
 
 
 #: No level is impossible among true matches: EM on a small or uniform sample
@@ -363,33 +367,24 @@ def _rule_dict(rule: BlockingRuleCreator | dict[str, Any], dialect: str) -> dict
     return dict(rule.get_blocking_rule(dialect).as_dict())  # type: ignore[no-untyped-call]
 
 
-def _weights_sql() -> str:
-    return "[" + ", ".join(f"CAST(mw_{n} AS DOUBLE)" for n in COMPARISON_NAMES) + "]"
-
-
-def _gammas_sql() -> str:
-    return "[" + ", ".join(f"CAST(gamma_{n} AS INTEGER)" for n in COMPARISON_NAMES) + "]"
-
-
-def _pairs_sql(table: str) -> str:
-    # Splink already puts the smaller id on the left in a dedupe.
+def _pairs_sql(table: str, array_function: str, link: bool = False) -> str:
+    """Pairs as Threadline stores them, from Splink's predictions: one weight
+    and one level (gamma) per comparison, in model order. In a dedupe Splink
+    already puts the smaller id on the left; in a link the query record goes
+    left."""
+    weights = ", ".join(f"CAST(mw_{n} AS DOUBLE)" for n in COMPARISON_NAMES)
+    gammas = ", ".join(f"CAST(gamma_{n} AS INTEGER)" for n in COMPARISON_NAMES)
+    left, right = "unique_id_l", "unique_id_r"
+    if link:
+        query_left = "source_dataset_l LIKE 'tl_query%'"
+        left = f"CASE WHEN {query_left} THEN unique_id_l ELSE unique_id_r END"
+        right = f"CASE WHEN {query_left} THEN unique_id_r ELSE unique_id_l END"
     return (
-        "SELECT unique_id_l AS left_id, unique_id_r AS right_id, "
+        f"SELECT {left} AS left_id, {right} AS right_id, "
         "CAST(match_probability AS DOUBLE) AS probability, "
-        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights, "
-        f"{_gammas_sql()} AS gammas FROM {table}"
-    )
-
-
-def _link_sql(table: str) -> str:
-    return (
-        "SELECT CASE WHEN source_dataset_l LIKE 'tl_query%' THEN unique_id_l ELSE unique_id_r END "
-        "AS left_id, "
-        "CASE WHEN source_dataset_l LIKE 'tl_query%' THEN unique_id_r ELSE unique_id_l END "
-        "AS right_id, "
-        "CAST(match_probability AS DOUBLE) AS probability, "
-        f"CAST(match_weight AS DOUBLE) AS weight, {_weights_sql()} AS weights, "
-        f"{_gammas_sql()} AS gammas FROM {table}"
+        "CAST(match_weight AS DOUBLE) AS weight, "
+        f"{array_function}({weights}) AS weights, {array_function}({gammas}) AS gammas "
+        f"FROM {table}"
     )
 
 
@@ -459,6 +454,7 @@ class SparkEngine(SplinkEngine):
         self.spark.sparkContext.setCheckpointDir("/tmp/threadline-spark-checkpoints")
 
     dialect = "spark"
+    array_function = "array"
 
     def _new_api(self) -> DatabaseAPI[Any]:
         from splink import SparkAPI
@@ -474,8 +470,7 @@ class SparkEngine(SplinkEngine):
         return db_api.register(frame, table_name=f"{name}_{self._views}")
 
     def _to_arrow(self, frame: SplinkDataFrame, sql: str) -> pa.Table:
-        spark_sql = sql.replace("[", "array(").replace("]", ")")
-        result: pa.Table = self.spark.sql(spark_sql).toArrow()
+        result: pa.Table = self.spark.sql(sql).toArrow()
         return result.cast(PAIR_SCHEMA)
 
 
