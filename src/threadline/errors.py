@@ -11,8 +11,9 @@
      ├── DatasetNotFound
      ├── EntityNotFound
      ├── SearchError
-     └── ResolveError             resolving failed or cannot start (no model yet)
-          └── JudgementError      a judgement on an unknown id, or a bad judgements file
+     ├── ResolveError             resolving failed or cannot start (no model yet)
+     │    └── JudgementError      a judgement on an unknown id, or a bad judgements file
+     └── GraphError               a graph operation that cannot run as asked
 
 The CLI maps each class to an exit code (see ``threadline.cli.app``); the
 HTTP layer will map them to statuses. Messages say what failed, where, and how
@@ -102,3 +103,7 @@ class ResolveError(ThreadlineError):
 
 class JudgementError(ResolveError):
     pass
+
+
+class GraphError(ThreadlineError):
+    exit_code = 7
