@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from threadline.search.documents import indexed_prop_types, link_schemata, value
 from threadline.store.statements import DatasetInfo, EntityValues, StatementStore
 
 if TYPE_CHECKING:
+    from threadline.graph.structure import Graph
     from threadline.resolve.judgements import JudgementRecord
     from threadline.resolve.resolver import Resolution, ResolveOptions, ResolveReport
     from threadline.resolve.screening import ScreeningResult
@@ -42,6 +43,7 @@ STORE_FILE = "store.duckdb"
 INDEX_DIR = "index"
 REJECTS_DIR = "rejects"
 RESOLVE_DIR = "resolve"
+GRAPH_DIR = "graph"
 ENV_VAR = "THREADLINE_WORKSPACE"
 
 DEFAULT_CONFIG = """\
@@ -322,6 +324,34 @@ class Workspace:
 
         records = list(read_nomenklatura(Path(path)))
         return self.resolution.import_judgements(records)
+
+    # -- link graph ---------------------------------------------------------------
+
+    def graph(
+        self, pivots: Sequence[str] = (), progress: Callable[[str], None] | None = None
+    ) -> Graph:
+        """The link graph over resolved entities (see ``threadline.graph``),
+        rebuilt when the data or the resolution changed since it was saved.
+        ``pivots`` adds nodes for shared phones, emails, addresses, IBANs or
+        identifiers."""
+        from threadline.graph.cache import load_or_build
+
+        return load_or_build(
+            self.store.con, self.path / GRAPH_DIR, self.store.generation, pivots, progress
+        )
+
+    def graph_entities(self, graph: Graph, nodes: Iterable[int], edges: Iterable[int]) -> Iterator[Entity]:
+        """The FtM entities behind part of a graph: each node's (merged)
+        entity and each link entity, for an FtM export of a subgraph."""
+        for node in nodes:
+            node_id = graph.node_ids[node]
+            if graph.schema_of(node) and not node_id.startswith("pivot:"):
+                yield self.entity(node_id)
+        seen: set[str] = set()
+        for record in graph.edge_records(list(edges)):
+            if record.kind == "link" and record.edge_id not in seen:
+                seen.add(record.edge_id)
+                yield self.entity(record.edge_id, resolved=False)
 
     # -- search -------------------------------------------------------------------
 
