@@ -13,7 +13,16 @@
      ├── SearchError
      ├── ResolveError             resolving failed or cannot start (no model yet)
      │    └── JudgementError      a judgement on an unknown id, or a bad judgements file
-     └── GraphError               a graph operation that cannot run as asked
+     ├── GraphError               a graph operation that cannot run as asked
+     ├── AppDatabaseError         the app database (users, cases, audit) is unusable:
+     │                            a bad or unreachable --db URL, an unknown schema version
+     └── AccessError              access control said no                  (HTTP 403)
+          ├── AuthenticationFailed  wrong password, disabled account, ended session (401)
+          ├── PermissionDenied    the role or the case compartment forbids it   (403)
+          ├── PurposeRequired     a search (view, export...) with no case and no purpose (400)
+          ├── UserNotFound                                                    (404)
+          ├── CaseNotFound                                                    (404)
+          └── AuditChainBroken    `audit verify` found a changed, missing or extra entry
 
 The CLI maps each class to an exit code (see ``threadline.cli.app``); the
 HTTP layer will map them to statuses. Messages say what failed, where, and how
@@ -107,3 +116,45 @@ class JudgementError(ResolveError):
 
 class GraphError(ThreadlineError):
     exit_code = 7
+
+
+class AppDatabaseError(ThreadlineError):
+    exit_code = 10
+
+
+class AccessError(ThreadlineError):
+    """Access control refused. Messages name the user, role or case and what
+    would allow it, never the data being protected."""
+
+    exit_code = 8
+
+
+class AuthenticationFailed(AccessError):
+    pass
+
+
+class PermissionDenied(AccessError):
+    pass
+
+
+class PurposeRequired(AccessError):
+    pass
+
+
+class UserNotFound(AccessError):
+    exit_code = 4
+
+
+class CaseNotFound(AccessError):
+    exit_code = 4
+
+
+class AuditChainBroken(AccessError):
+    """The audit log's hash chain does not verify; ``seq`` is the first bad entry."""
+
+    exit_code = 9
+
+    def __init__(self, seq: int, reason: str):
+        self.seq = seq
+        self.reason = reason
+        super().__init__(f"audit log broken at entry {seq}: {reason}")

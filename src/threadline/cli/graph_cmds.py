@@ -45,7 +45,9 @@ TypeOpt = Annotated[
 SchemaOpt = Annotated[
     list[str] | None, typer.Option("--schema", help="Only reach entities of this schema.")
 ]
-DatasetOpt = Annotated[list[str] | None, typer.Option("--dataset", help="Only edges from this dataset.")]
+DatasetOpt = Annotated[
+    list[str] | None, typer.Option("--dataset", help="Only edges from this dataset.")
+]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Only edges in force on this date (YYYY[-MM[-DD]]).")
 ]
@@ -190,7 +192,8 @@ def _ownership_table(graph: Graph, result: Any, title: str) -> None:
         if share is not None and not holding.complete:
             text = f"≥ {text}"
         via = "; ".join(
-            " → ".join(escape(graph.captions[n]) for n in chain.nodes) for chain in holding.chains[:3]
+            " → ".join(escape(graph.captions[n]) for n in chain.nodes)
+            for chain in holding.chains[:3]
         )
         table.add_row(
             escape(graph.captions[holding.node]),
@@ -278,4 +281,3 @@ def stats_cmd(
         for name, count in data["edge_types"].items():  # type: ignore[attr-defined]
             table.add_row(escape(name), f"{count:,}")
         out.print(table)
-

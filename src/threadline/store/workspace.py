@@ -340,7 +340,9 @@ class Workspace:
             self.store.con, self.path / GRAPH_DIR, self.store.generation, pivots, progress
         )
 
-    def graph_entities(self, graph: Graph, nodes: Iterable[int], edges: Iterable[int]) -> Iterator[Entity]:
+    def graph_entities(
+        self, graph: Graph, nodes: Iterable[int], edges: Iterable[int]
+    ) -> Iterator[Entity]:
         """The FtM entities behind part of a graph: each node's (merged)
         entity and each link entity, for an FtM export of a subgraph."""
         for node in nodes:
