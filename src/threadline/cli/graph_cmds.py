@@ -71,7 +71,7 @@ def _filter(
     as_of: str | None,
     direction: DirectionChoice = DirectionChoice.both,
 ) -> EdgeFilter:
-    return EdgeFilter.of(types, schemata, datasets, as_of, direction.value)  # type: ignore[arg-type]
+    return EdgeFilter.of(types, schemata, datasets, as_of, direction.value)
 
 
 def _graph(ws: Workspace, pivots: list[str] | None) -> Graph:

@@ -4,6 +4,7 @@ node arrays once, so a traversal tests a hop with one array lookup."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -13,6 +14,7 @@ from followthemoney import model
 from numpy.typing import NDArray
 
 from threadline.errors import InputError
+from threadline.graph.extract import PIVOT_TYPES
 from threadline.graph.structure import NO_START, date_key
 
 if TYPE_CHECKING:
@@ -20,6 +22,18 @@ if TYPE_CHECKING:
 
 Direction = Literal["both", "out", "in"]
 DIRECTIONS: tuple[Direction, ...] = ("both", "out", "in")
+
+
+@functools.cache
+def _known_types() -> frozenset[str]:
+    """Every edge type the store could produce: FtM link schemata, entity
+    properties and pivot kinds, so a valid type with no edges here is not a typo."""
+    names = set(PIVOT_TYPES) | {t for kinds in PIVOT_TYPES.values() for t in kinds}
+    for schema in model.schemata.values():
+        if schema.edge:
+            names.add(schema.name)
+        names.update(p.name for p in schema.properties.values() if p.type.name == "entity")
+    return frozenset(names)
 
 
 @dataclass(frozen=True)
@@ -76,9 +90,12 @@ class EdgeFilter:
     def check(self, graph: Graph) -> None:
         """Reject names the graph has never seen: a typo would silently return nothing."""
         for name in self.types + self.exclude_types:
-            if name not in graph.type_names:
+            if name not in graph.type_names and name not in _known_types():
                 known = ", ".join(sorted(graph.type_names)) or "none"
-                raise InputError(f"no edges of type {name!r} in this graph", hint=f"types: {known}")
+                raise InputError(
+                    f"unknown edge type {name!r}",
+                    hint=f"use an FtM link schema or entity property; this graph has: {known}",
+                )
         for name in self.datasets:
             if name not in graph.dataset_names:
                 raise InputError(

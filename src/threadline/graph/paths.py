@@ -293,8 +293,7 @@ def all_paths(
                 return True
         return False
 
-    if source in to_target or source == target:
-        result.truncated = walk(source)
+    result.truncated = walk(source)
     found.sort(key=lambda p: (len(p), p))
     result.paths = [_with_hops(graph, nodes, flt, mask) for nodes in found]
     return result
