@@ -179,3 +179,37 @@ def test_cli_owners_json(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None
     missing = CliRunner().invoke(app, ["graph", "neighbours", "nobody"])
     # main() turns this into exit code 4 with the message.
     assert isinstance(missing.exception, EntityNotFound)
+
+
+def test_cli_networks_and_exports(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("THREADLINE_WORKSPACE", str(ws.path))
+    ws.close()
+    runner = CliRunner()
+    comps = runner.invoke(app, ["graph", "components", "--json"])
+    assert comps.exit_code == 0, comps.output
+    sizes = [c["size"] for c in json.loads(comps.stdout)["components"]]
+    # All 8 entities hang together: the leak's person joins through c-gamma.
+    assert sizes == [8]
+    top = runner.invoke(app, ["graph", "centrality", "degree", "--top", "1", "--json"])
+    assert json.loads(top.stdout)["results"][0]["id"] == "c-beta"
+
+    gexf = tmp_path / "around.gexf"
+    done = runner.invoke(
+        app, ["graph", "export", "gexf", "-o", str(gexf), "--around", "c-alpha", "--depth", "1"]
+    )
+    assert done.exit_code == 0, done.output
+    import networkx as nx
+
+    exported = nx.read_gexf(gexf)
+    assert set(exported.nodes) == {"c-alpha", "p-ivan", "c-beta"}
+
+    ftm = runner.invoke(app, ["graph", "export", "ftm", "--path", "pb-ministry", "c-gamma"])
+    assert ftm.exit_code == 0, ftm.output
+    ids = {json.loads(line)["id"] for line in ftm.stdout.splitlines()}
+    assert ids == {"pb-ministry", "k1", "c-gamma", "a1"}
+
+    bad = runner.invoke(app, ["graph", "export", "pdf"])
+    assert isinstance(bad.exception, InputError)
+    assert "unknown graph format 'pdf'" in str(bad.exception)
