@@ -19,6 +19,7 @@ demo: setup
 	$(BIN)/threadline -w demo-workspace stats
 	$(BIN)/threadline -w demo-workspace search "Иван Петров"
 	$(BIN)/threadline -w demo-workspace resolve
+	$(BIN)/threadline -w demo-workspace graph stats
 
 test: setup
 	$(BIN)/ruff check src tests bench
