@@ -111,6 +111,10 @@ def test_neighbours_match_networkx(case: tuple[list[str], list[E]], depth: int) 
     expected = nx.single_source_shortest_path_length(ref, ids[-1], cutoff=depth)
     hood = neighbours(g, ids[-1], depth, limit=None)
     assert {g.node_ids[n]: d for n, d in hood.depths.items()} == expected
+    # Scratch arrays are reused between queries: a second look sees the same.
+    for other in ids:
+        neighbours(g, other, depth, limit=None)
+    assert neighbours(g, ids[-1], depth, limit=None).depths == hood.depths
     for record in g.edge_records(hood.edges):
         assert record.source in expected and record.target in expected
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from followthemoney import model
@@ -104,18 +104,23 @@ class EdgeFilter:
                 )
 
     def edge_mask(self, graph: Graph) -> NDArray[np.bool_] | None:
-        """True for each edge the filter lets through; None when all pass."""
+        """True for each edge the filter lets through; None when all pass.
+        Masks are cached on the graph: building one scans every edge."""
         if self.is_open:
             return None
         self.check(graph)
+        key = ("edges", self.types, self.exclude_types, self.datasets, self.as_of)
+        return graph.cached_mask(key, lambda: self._build_edge_mask(graph))
+
+    def _build_edge_mask(self, graph: Graph) -> NDArray[np.bool_]:
         mask = np.ones(graph.edge_count, dtype=bool)
         if self.types:
-            mask &= np.isin(graph.etype, graph.type_codes(self.types))
+            mask &= _any_code(graph.etype, graph.type_codes(self.types))
         if self.exclude_types:
-            mask &= ~np.isin(graph.etype, graph.type_codes(self.exclude_types))
+            mask &= ~_any_code(graph.etype, graph.type_codes(self.exclude_types))
         if self.datasets:
             wanted = [graph.dataset_names.index(d) for d in self.datasets]
-            hits = np.isin(graph.ds_codes, wanted).astype(np.int64)
+            hits = _any_code(graph.ds_codes, wanted).astype(np.int64)
             # Sum the hits of each edge's dataset list: prefix sums at its offsets.
             cum = np.concatenate(([0], np.cumsum(hits)))
             mask &= (cum[graph.ds_ptr[1:]] - cum[graph.ds_ptr[:-1]]) > 0
@@ -134,4 +139,13 @@ class EdgeFilter:
             schema = model.get(name) if name and not name.startswith("Pivot:") else None
             if schema is not None and any(schema.is_a(s) for s in self.schemata):
                 allowed.add(code)
-        return np.isin(graph.node_schema, list(allowed))
+        key = ("nodes", self.schemata)
+        return graph.cached_mask(key, lambda: np.isin(graph.node_schema, list(allowed)))
+
+
+def _any_code(codes: NDArray[Any], wanted: Sequence[int]) -> NDArray[np.bool_]:
+    """``np.isin`` for a few small codes: one comparison per code is ~8x faster."""
+    out = np.zeros(len(codes), dtype=bool)
+    for code in wanted:
+        out |= codes == code
+    return out

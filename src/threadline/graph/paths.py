@@ -17,10 +17,9 @@ from numpy.typing import NDArray
 
 from threadline.errors import GraphError
 from threadline.graph.filters import Direction, EdgeFilter
-from threadline.graph.structure import Graph
+from threadline.graph.structure import UNSEEN, Graph, Scratch
 
 Ints = NDArray[np.int64]
-UNSEEN = -2
 ROOT = -1
 #: Longest path searched for by default: beyond six hops "connected" says little.
 MAX_DEPTH = 6
@@ -125,11 +124,27 @@ def neighbours(
     mask = flt.edge_mask(graph)
     allowed = flt.node_mask(graph)
     center = graph.node(entity_id)
-    seen = np.full(graph.node_count, -1, dtype=np.int16)
+    with graph.scratch() as scratch:
+        return _breadth_first(graph, scratch, center, depth, flt, mask, allowed, limit)
+
+
+def _breadth_first(
+    graph: Graph,
+    scratch: Scratch,
+    center: int,
+    depth: int,
+    flt: EdgeFilter,
+    mask: NDArray[np.bool_] | None,
+    allowed: NDArray[np.bool_] | None,
+    limit: int | None,
+) -> Neighbourhood:
+    seen = scratch.dist[0]
+    start = np.array([center], dtype=np.int64)
+    scratch.touched.append(start)
     seen[center] = 0
     depths = {center: 0}
     edges: list[Ints] = []
-    frontier = np.array([center], dtype=np.int64)
+    frontier = start
     truncated = False
     for level in range(1, depth + 1):
         origin, found, other = expand(graph, frontier, flt.direction, mask)
@@ -143,6 +158,7 @@ def neighbours(
         if limit is not None and len(depths) + len(fresh) > limit:
             fresh = fresh[: max(limit - len(depths), 0)]
             truncated = True
+        scratch.touched.append(fresh)
         seen[fresh] = level
         depths.update(dict.fromkeys(fresh.tolist(), level))
         inside = seen[other] >= 0
@@ -182,14 +198,29 @@ def shortest_path(
     if source == target:
         result.paths.append(Path([source], []))
         return result
-    n = graph.node_count
-    parents = (np.full(n, UNSEEN, dtype=np.int64), np.full(n, UNSEEN, dtype=np.int64))
-    dist = (np.full(n, -1, dtype=np.int16), np.full(n, -1, dtype=np.int16))
+    with graph.scratch() as scratch:
+        return _bidirectional(graph, scratch, source, target, flt, mask, allowed, max_depth)
+
+
+def _bidirectional(
+    graph: Graph,
+    scratch: Scratch,
+    source: int,
+    target: int,
+    flt: EdgeFilter,
+    mask: NDArray[np.bool_] | None,
+    allowed: NDArray[np.bool_] | None,
+    max_depth: int,
+) -> PathResult:
+    result = PathResult(source, target)
+    parents, dist = scratch.parents, scratch.dist
+    ends = np.array([source, target], dtype=np.int64)
+    scratch.touched.append(ends)
     parents[0][source] = ROOT
     parents[1][target] = ROOT
     dist[0][source] = 0
     dist[1][target] = 0
-    frontiers = [np.array([source], dtype=np.int64), np.array([target], dtype=np.int64)]
+    frontiers = [ends[:1], ends[1:]]
     directions = (flt.direction, _reverse(flt.direction))
     levels = [0, 0]
     while levels[0] + levels[1] < max_depth and len(frontiers[0]) and len(frontiers[1]):
@@ -209,6 +240,7 @@ def shortest_path(
             found, other = found[keep], other[keep]
         fresh_mask = parents[side][other] == UNSEEN
         fresh, first = np.unique(other[fresh_mask], return_index=True)
+        scratch.touched.append(fresh)
         parents[side][fresh] = found[fresh_mask][first]
         levels[side] += 1
         dist[side][fresh] = levels[side]
@@ -219,8 +251,7 @@ def shortest_path(
             best = int(met[np.argmin(dist[1 - side][met])])
             head = _path_from(graph, parents[0], best)[::-1]
             tail = _path_from(graph, parents[1], best)[1:]
-            nodes = head + tail
-            result.paths.append(_with_hops(graph, nodes, flt, mask))
+            result.paths.append(_with_hops(graph, head + tail, flt, mask))
             return result
     return result
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,9 @@ NO_START = 0
 NO_END = 99_999_999
 
 EDGE_FILE = "edges.arrow"
+#: Edge masks kept per graph (each is one byte per edge).
+MASK_CACHE = 16
+UNSEEN = -2
 
 IntArray = NDArray[np.int64]
 
@@ -104,6 +109,24 @@ class EdgeRecord:
         }
 
 
+class Scratch:
+    """Arrays of one value per node for one search, returned clean (every
+    entry back to its blank) by :meth:`Graph.scratch` after use."""
+
+    def __init__(self, n: int) -> None:
+        self.parents = (np.full(n, UNSEEN, dtype=np.int64), np.full(n, UNSEEN, dtype=np.int64))
+        self.dist = (np.full(n, -1, dtype=np.int16), np.full(n, -1, dtype=np.int16))
+        self.touched: list[NDArray[np.int64]] = []
+
+    def reset(self) -> None:
+        for nodes in self.touched:
+            for parent in self.parents:
+                parent[nodes] = UNSEEN
+            for dist in self.dist:
+                dist[nodes] = -1
+        self.touched.clear()
+
+
 class Graph:
     """A directed multigraph of resolved entities. Build it with
     :meth:`from_tables` (or ``Workspace.graph()``), then use the operations in
@@ -134,14 +157,23 @@ class Graph:
         self.ds_codes: NDArray[np.int16] = arrays["ds_codes"]
         self.out_ptr, self.out_edges = arrays["out_ptr"], arrays["out_edges"]
         self.in_ptr, self.in_edges = arrays["in_ptr"], arrays["in_edges"]
-        self._members: dict[str, list[str]] = {
-            node: members
-            for node, members in zip(
-                self.node_ids, nodes.column("members").to_pylist(), strict=True
+        # Only merged nodes (more than one member) are kept: the rest are
+        # their own single member, and a million one-item lists cost seconds.
+        merged = nodes.filter(pc.greater(pc.list_value_length(nodes.column("members")), 1))
+        self._members: dict[str, list[str]] = dict(
+            zip(
+                merged.column("id").to_pylist(),
+                merged.column("members").to_pylist(),
+                strict=True,
             )
-            if members and members != [node]
-        }
+        )
         self._member_of: dict[str, int] | None = None
+        # Edge masks by filter (building one scans every edge) and reusable
+        # per-search scratch arrays (allocating them per query costs more
+        # than the search): both make repeated queries cheap.
+        self.mask_cache: dict[Hashable, NDArray[np.bool_]] = {}
+        self._scratch: list[Scratch] = []
+        self._scratch_lock = threading.Lock()
         # Full edge rows: in memory for a graph built in this process,
         # memory-mapped from disk for a loaded one.
         self._edges = edges
@@ -155,13 +187,18 @@ class Graph:
         node of unknown schema, so nothing stated is dropped."""
         nodes = nodes.select(NODE_SCHEMA.names).cast(NODE_SCHEMA)
         edges = edges.select(EDGE_SCHEMA.names).cast(EDGE_SCHEMA)
-        known = nodes.column("id")
-        ends = pc.unique(
-            pa.concat_arrays(
-                [edges.column("source").combine_chunks(), edges.column("target").combine_chunks()]
-            )
-        )
-        missing = pc.filter(ends, pc.invert(pc.is_in(ends, value_set=known.combine_chunks())))
+        known = nodes.column("id").combine_chunks()
+        ends = [
+            pc.index_in(edges.column(name), value_set=known).combine_chunks()
+            for name in ("source", "target")
+        ]
+        # Ends not among the nodes are the nulls of index_in: only those are
+        # looked at again, and they become stub nodes appended at the end.
+        unmatched = [
+            pc.filter(edges.column(name), pc.is_null(found)).combine_chunks()
+            for name, found in zip(("source", "target"), ends, strict=True)
+        ]
+        missing = pc.unique(pa.concat_arrays(unmatched))
         if len(missing):
             stubs = pa.table(
                 {
@@ -172,11 +209,13 @@ class Graph:
                 },
                 schema=NODE_SCHEMA,
             )
+            for i, name in enumerate(("source", "target")):
+                stub_index = pc.add(pc.index_in(edges.column(name), value_set=missing), len(known))
+                ends[i] = pc.coalesce(ends[i], stub_index.combine_chunks())
             nodes = pa.concat_tables([nodes, stubs])
         n = nodes.num_rows
-        ids = nodes.column("id").combine_chunks()
-        src = pc.index_in(edges.column("source"), value_set=ids).to_numpy().astype(np.int32)
-        dst = pc.index_in(edges.column("target"), value_set=ids).to_numpy().astype(np.int32)
+        src = ends[0].to_numpy(zero_copy_only=False).astype(np.int32)
+        dst = ends[1].to_numpy(zero_copy_only=False).astype(np.int32)
         arrays: dict[str, NDArray[Any]] = {"src": src, "dst": dst}
         for column, codes, names in (("schema", "node_schema", "schema_names"),):
             encoded = nodes.column(column).combine_chunks().dictionary_encode()
@@ -281,6 +320,35 @@ class Graph:
             },
             schema=NODE_SCHEMA,
         )
+
+    # -- per-query helpers ------------------------------------------------------
+
+    @contextmanager
+    def scratch(self) -> Iterator[Scratch]:
+        """Blank per-node arrays for one search; safe across threads (each
+        search takes its own set from a pool)."""
+        with self._scratch_lock:
+            item = self._scratch.pop() if self._scratch else None
+        if item is None:
+            item = Scratch(self.node_count)
+        try:
+            yield item
+        finally:
+            item.reset()
+            with self._scratch_lock:
+                self._scratch.append(item)
+
+    def cached_mask(
+        self, key: Hashable, build: Callable[[], NDArray[np.bool_]]
+    ) -> NDArray[np.bool_]:
+        mask = self.mask_cache.get(key)
+        if mask is None:
+            mask = build()
+            mask.flags.writeable = False
+            if len(self.mask_cache) >= MASK_CACHE:
+                self.mask_cache.pop(next(iter(self.mask_cache)))
+            self.mask_cache[key] = mask
+        return mask
 
     # -- lookups ----------------------------------------------------------------
 
