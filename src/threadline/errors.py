@@ -14,15 +14,15 @@
      ├── ResolveError             resolving failed or cannot start (no model yet)
      │    └── JudgementError      a judgement on an unknown id, or a bad judgements file
      ├── GraphError               a graph operation that cannot run as asked
-     ├── AppDatabaseError         the app database (users, cases, audit) is unusable:
-     │                            a bad or unreachable --db URL, an unknown schema version
-     └── AccessError              access control said no                  (HTTP 403)
-          ├── AuthenticationFailed  wrong password, disabled account, ended session (401)
-          ├── PermissionDenied    the role or the case compartment forbids it   (403)
-          ├── PurposeRequired     a search (view, export...) with no case and no purpose (400)
-          ├── UserNotFound                                                    (404)
-          ├── CaseNotFound                                                    (404)
-          └── AuditChainBroken    `audit verify` found a changed, missing or extra entry
+     ├── AppDatabaseError         the app database (users, cases, audit) is unusable: a bad
+     │                            or unreachable --db URL, an unknown schema version (exit 10)
+     └── AccessError              access control refused (exit 8; HTTP status on the right)
+          ├── AuthenticationFailed   wrong password, disabled account, ended session   401
+          ├── PermissionDenied       the role or the case compartment forbids it       403
+          ├── PurposeRequired        a data action with neither a case nor a purpose   400
+          ├── UserNotFound           (exit 4)                                          404
+          ├── CaseNotFound           (exit 4)                                          404
+          └── AuditChainBroken       `audit verify` found a changed or missing entry (exit 9)
 
 The CLI maps each class to an exit code (see ``threadline.cli.app``); the
 HTTP layer will map them to statuses. Messages say what failed, where, and how

@@ -401,9 +401,9 @@ def demo(
 
 
 # Commands in modules of their own register themselves on ``app``.
-from threadline.cli import graph_cmds, graph_network_cmds, resolve_cmds  # noqa: E402
+from threadline.cli import access_cmds, graph_cmds, graph_network_cmds, resolve_cmds  # noqa: E402
 
-_ = (graph_cmds, graph_network_cmds, resolve_cmds)
+_ = (access_cmds, graph_cmds, graph_network_cmds, resolve_cmds)
 
 
 def main() -> None:

@@ -1,0 +1,226 @@
+"""The app database: users, sessions, cases and the audit log, in SQLite (the
+embedded default, ``app.sqlite`` in the workspace) or PostgreSQL (server mode,
+``--db postgresql://...``).
+
+Everything above this module speaks SQLAlchemy Core and two context managers,
+``read()`` and ``write()``; the engine differences live here and nowhere else:
+how a URL is spelled, how a write transaction takes its lock, how the audit
+chain's head row is locked, and the triggers that make the audit log
+append-only. Tables are created on first open, under a lock, so two processes
+starting at once do not race.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from threadline.access import tables as t
+from threadline.errors import AppDatabaseError
+
+#: the embedded database's file name inside a workspace
+APP_DB_FILE = "app.sqlite"
+# an arbitrary constant: the PostgreSQL advisory lock that serialises table creation
+_SETUP_LOCK = 0x7468726561646C  # "threadl"
+
+_SQLITE_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_in_order BEFORE INSERT ON audit_log
+    WHEN NEW.seq <> (SELECT seq FROM audit_head WHERE id = 1) + 1
+    BEGIN SELECT RAISE(ABORT, 'audit_log entries are appended in order'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_head_forward BEFORE UPDATE ON audit_head
+    WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS
+        (SELECT 1 FROM audit_log WHERE seq = NEW.seq AND hash = NEW.hash)
+    BEGIN SELECT RAISE(ABORT, 'audit_head only moves to the entry just appended'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head
+    BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END""",
+]
+
+_POSTGRES_TRIGGERS = [
+    """CREATE OR REPLACE FUNCTION threadline_audit_log_guard() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.seq <> (SELECT seq FROM audit_head WHERE id = 1) + 1 THEN
+                RAISE EXCEPTION 'audit_log entries are appended in order';
+            END IF;
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION threadline_audit_head_guard() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'UPDATE' THEN
+            RAISE EXCEPTION 'audit_head cannot be deleted';
+        END IF;
+        IF NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS
+            (SELECT 1 FROM audit_log WHERE seq = NEW.seq AND hash = NEW.hash) THEN
+            RAISE EXCEPTION 'audit_head only moves to the entry just appended';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER audit_log_guard BEFORE INSERT OR UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION threadline_audit_log_guard()""",
+    # TRUNCATE skips row triggers, so it gets its own
+    """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION threadline_audit_log_guard()""",
+    """CREATE TRIGGER audit_head_guard BEFORE UPDATE OR DELETE ON audit_head
+    FOR EACH ROW EXECUTE FUNCTION threadline_audit_head_guard()""",
+    """CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+    FOR EACH STATEMENT EXECUTE FUNCTION threadline_audit_head_guard()""",
+]
+
+
+def embedded_url(workspace: Path) -> str:
+    """The URL of a workspace's embedded app database."""
+    return f"sqlite:///{Path(workspace) / APP_DB_FILE}"
+
+
+def parse_url(url: str) -> URL:
+    """A ``postgresql://`` (or ``postgres://``) URL, mapped to the psycopg
+    driver, or a ``sqlite:///FILE`` URL; anything else is refused."""
+    hint = (
+        "use postgresql://USER@HOST:PORT/DATABASE, or leave --db out for the workspace's "
+        "embedded database"
+    )
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise AppDatabaseError(f"not a database URL: {url!r} ({hint})") from None
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise AppDatabaseError(f"{url!r}: the app database must be a file ({hint})")
+        return parsed.set(drivername="sqlite+pysqlite")
+    raise AppDatabaseError(f"unsupported database {backend!r} in {_redact(parsed)} ({hint})")
+
+
+def _redact(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+class AppDatabase:
+    """One engine, its dialect's quirks, and the tables created on open."""
+
+    def __init__(self, url: str) -> None:
+        self.url = parse_url(url)
+        # as the user spelled it, less the password
+        self.display_url = _redact(make_url(url))
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine = self._create_engine()
+        try:
+            self._setup()
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _create_engine(self) -> Engine:
+        if not self.is_sqlite:
+            connect_args: dict[str, Any] = {}
+            if "connect_timeout" not in self.url.query:
+                connect_args["connect_timeout"] = 10
+            return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
+        # threads take turns on pooled connections; busy_timeout makes a writer
+        # wait for another's BEGIN IMMEDIATE instead of failing at once
+        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    def _setup(self) -> None:
+        with self.write() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK})
+            if inspect(conn).has_table(t.app_meta.name):
+                version = conn.scalar(
+                    select(t.app_meta.c.value).where(t.app_meta.c.key == "schema_version")
+                )
+                if version != str(t.SCHEMA_VERSION):
+                    raise AppDatabaseError(
+                        f"{self.display_url}: app database schema version {version}, this "
+                        f"Threadline knows version {t.SCHEMA_VERSION}; upgrade Threadline"
+                    )
+                return
+            t.metadata.create_all(conn)
+            for ddl in _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS:
+                conn.execute(text(ddl))  # text() escapes the % psycopg would read
+            conn.execute(t.audit_head.insert().values(id=1, seq=0, hash=t.GENESIS_HASH))
+            conn.execute(
+                t.app_meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION))
+            )
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot in SQLite's WAL mode)."""
+        with self._translate(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction. In SQLite it takes the write lock up front
+        (BEGIN IMMEDIATE): a deferred transaction that later needs to write can
+        fail with 'database is locked' however long it waits."""
+        with self._translate(), self.engine.connect() as conn:
+            conn.execution_options(threadline_immediate=True)
+            with conn.begin():
+                yield conn
+
+    def lock_audit_head(self, conn: Connection) -> tuple[int, str]:
+        """The audit chain's head (last seq and hash), locked until the
+        transaction ends, so concurrent appends queue instead of forking."""
+        query = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
+        if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the lock
+            query = query.with_for_update()
+        row = conn.execute(query).one()
+        return int(row.seq), str(row.hash)
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            hint = (
+                "check that its directory exists and is writable"
+                if self.is_sqlite
+                else "check that the server is running and that the URL's user, host, port "
+                "and database are right"
+            )
+            raise AppDatabaseError(
+                f"app database {self.display_url}: {_reason(exc)} ({hint})"
+            ) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    # autocommit at the driver level, so that _sqlite_begin decides how a
+    # transaction begins (pysqlite would otherwise begin deferred on its own)
+    dbapi_connection.isolation_level = None
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        dbapi_connection.execute(f"PRAGMA {pragma}")
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get("threadline_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,73 @@
+"""``AccessControl``: the one object the CLI and the HTTP API hold. It opens
+the app database and wires its parts together:
+
+- ``sessions``: login, ``authenticate(token)`` on every request, logout;
+- ``accounts``: user administration (admins);
+- ``cases``: need-to-know compartments, their members, notes and entities;
+- ``audit``: recording searches, views, exports, merges and judgements (with
+  a case or a stated purpose), reading and verifying the log.
+
+Every method that acts for someone takes the ``Principal`` that
+``authenticate()`` returned and re-reads that user first, so the checks hold
+for any caller, not only for the HTTP layer.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+from threadline.access.audit import AuditLog
+from threadline.access.cases import Cases
+from threadline.access.db import AppDatabase, embedded_url
+from threadline.access.policy import Principal
+from threadline.access.sessions import Login, Sessions
+from threadline.access.settings import AccessSettings
+from threadline.access.trail import AuditTrail
+from threadline.access.users import Accounts
+
+
+class AccessControl:
+    def __init__(self, url: str, settings: AccessSettings | None = None) -> None:
+        self.settings = settings or AccessSettings()
+        self.db = AppDatabase(url)
+        log = AuditLog(self.db, self.settings)
+        self.accounts = Accounts(self.db, log, self.settings)
+        self.sessions = Sessions(self.db, log, self.settings, self.accounts.passwords)
+        self.cases = Cases(self.db, log, self.settings)
+        self.audit = AuditTrail(self.db, log)
+
+    @classmethod
+    def for_workspace(
+        cls,
+        workspace: str | os.PathLike[str],
+        db: str | None = None,
+        settings: AccessSettings | None = None,
+    ) -> AccessControl:
+        """The workspace's embedded database (``app.sqlite``), or the server
+        database at ``db`` (``postgresql://...``) when one is given."""
+        return cls(db or embedded_url(Path(workspace)), settings)
+
+    def login(self, name: str, password: str) -> Login:
+        return self.sessions.login(name, password)
+
+    def authenticate(self, token: str) -> Principal:
+        return self.sessions.authenticate(token)
+
+    def logout(self, token: str) -> None:
+        self.sessions.logout(token)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> AccessControl:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,203 @@
+"""The checked front door to the audit log: recording what users do with the
+data, and reading the log back.
+
+A look at the data (search, entity view, export) and a change to it (merge,
+judgement) is allowed only for a role the policy lets do it, and only with a
+reason on record: a case the user belongs to, or a stated purpose. The entry
+is written before the caller goes on to do the work, so nothing is seen that
+is not on record; if recording fails, the caller must not go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from threadline.access import tables as t
+from threadline.access.audit import Action, AuditEntry, AuditLog, VerifyReport
+from threadline.access.cases import relation_of
+from threadline.access.db import AppDatabase
+from threadline.access.policy import Permission, Principal, require
+from threadline.access.users import current
+from threadline.errors import CaseNotFound, InputError, PurposeRequired
+
+DATA_ACTIONS: dict[Action, Permission] = {
+    Action.SEARCH: Permission.SEARCH,
+    Action.VIEW: Permission.VIEW,
+    Action.EXPORT: Permission.EXPORT,
+    Action.MERGE: Permission.MERGE,
+    Action.JUDGEMENT: Permission.JUDGE,
+}
+MAX_PURPOSE = 1000
+
+
+class AuditTrail:
+    def __init__(self, db: AppDatabase, log: AuditLog) -> None:
+        self.db = db
+        self.log = log
+
+    def require_purpose(
+        self,
+        principal: Principal,
+        case_id: str | None,
+        purpose: str | None,
+        action: Action = Action.SEARCH,
+    ) -> None:
+        """Raise unless ``principal`` may do ``action`` here: a case they are a
+        member of, or a non-empty stated purpose. ``record()`` checks the same."""
+        with self.db.read() as conn:
+            self._check(conn, principal, action, case_id, purpose)
+
+    def _check(
+        self,
+        conn: Connection,
+        principal: Principal,
+        action: Action,
+        case_id: str | None,
+        purpose: str | None,
+    ) -> tuple[Principal, str | None]:
+        if action not in DATA_ACTIONS:
+            raise ValueError(f"{action} is not a data action; use one of {list(DATA_ACTIONS)}")
+        principal = current(conn, principal)
+        require(principal, DATA_ACTIONS[action])
+        clean = (purpose or "").strip() or None
+        if clean is not None and len(clean) > MAX_PURPOSE:
+            raise InputError(f"purpose too long: {len(clean)} characters, at most {MAX_PURPOSE}")
+        if case_id is not None:
+            if conn.scalar(select(t.cases.c.id).where(t.cases.c.id == case_id)) is None:
+                raise CaseNotFound(f"no case with id {case_id!r}")
+            relation = relation_of(conn, case_id, principal.user_id)
+            require(principal, Permission.READ_CASE, relation, case_id)
+        elif clean is None:
+            raise PurposeRequired(
+                f"a {action} needs a case or a stated purpose: name a case you are a member "
+                "of, or say why you are looking (for example 'due diligence on supplier X')"
+            )
+        return principal, clean
+
+    def record(
+        self,
+        principal: Principal,
+        action: Action,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+        target: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Check and record one data action; call it before doing the work."""
+        with self.db.write() as conn:
+            principal, clean = self._check(conn, principal, action, case_id, purpose)
+            return self.log.append(
+                principal.name, action, case_id, clean, target, details, conn=conn
+            )
+
+    def search(
+        self,
+        principal: Principal,
+        query: str,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        details = {"filters": dict(filters)} if filters else None
+        return self.record(
+            principal,
+            Action.SEARCH,
+            case_id=case_id,
+            purpose=purpose,
+            target=query,
+            details=details,
+        )
+
+    def view(
+        self,
+        principal: Principal,
+        entity_id: str,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+    ) -> AuditEntry:
+        return self.record(
+            principal, Action.VIEW, case_id=case_id, purpose=purpose, target=entity_id
+        )
+
+    def export(
+        self,
+        principal: Principal,
+        what: str,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        return self.record(
+            principal,
+            Action.EXPORT,
+            case_id=case_id,
+            purpose=purpose,
+            target=what,
+            details=details,
+        )
+
+    def merge(
+        self,
+        principal: Principal,
+        entity_ids: Sequence[str],
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+    ) -> AuditEntry:
+        return self.record(
+            principal,
+            Action.MERGE,
+            case_id=case_id,
+            purpose=purpose,
+            target=",".join(entity_ids),
+            details={"entity_ids": list(entity_ids)},
+        )
+
+    def judgement(
+        self,
+        principal: Principal,
+        left_id: str,
+        right_id: str,
+        judgement: str,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+    ) -> AuditEntry:
+        return self.record(
+            principal,
+            Action.JUDGEMENT,
+            case_id=case_id,
+            purpose=purpose,
+            target=f"{left_id},{right_id}",
+            details={"judgement": judgement},
+        )
+
+    def entries(
+        self,
+        actor: Principal,
+        limit: int = 50,
+        *,
+        user: str | None = None,
+        case_id: str | None = None,
+        action: str | None = None,
+    ) -> list[AuditEntry]:
+        """The newest entries, oldest first. Reading the log is recorded too."""
+        with self.db.write() as conn:
+            actor = current(conn, actor)
+            require(actor, Permission.READ_AUDIT)
+            filters = {"limit": limit, "user": user, "case_id": case_id, "action": action}
+            details = {k: v for k, v in filters.items() if v is not None}
+            self.log.append(actor.name, Action.AUDIT_READ, details=details, conn=conn)
+        return self.log.entries(limit, actor=user, case_id=case_id, action=action)
+
+    def verify(self, actor: Principal) -> VerifyReport:
+        with self.db.read() as conn:
+            require(current(conn, actor), Permission.READ_AUDIT)
+        return self.log.verify()
