@@ -401,9 +401,15 @@ def demo(
 
 
 # Commands in modules of their own register themselves on ``app``.
-from threadline.cli import access_cmds, graph_cmds, graph_network_cmds, resolve_cmds  # noqa: E402
+from threadline.cli import (  # noqa: E402
+    access_cmds,
+    graph_cmds,
+    graph_network_cmds,
+    resolve_cmds,
+    serve_cmds,
+)
 
-_ = (access_cmds, graph_cmds, graph_network_cmds, resolve_cmds)
+_ = (access_cmds, graph_cmds, graph_network_cmds, resolve_cmds, serve_cmds)
 
 
 def main() -> None:

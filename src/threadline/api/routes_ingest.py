@@ -1,0 +1,98 @@
+"""Loading files from the browser: a preview (columns, first rows, mapped
+entities, problems) and the ingest itself, with the same form fields as
+``threadline ingest``'s options. Analysts only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, UploadFile
+
+from threadline.api.deps import CurrentUser, State
+from threadline.api.ingest_preview import preview
+from threadline.api.rules import require_ingest
+from threadline.api.uploads import saved_upload
+
+router = APIRouter(prefix="/ingest", tags=["ingest"])
+
+Dataset = Annotated[str, Form(min_length=1, max_length=100)]
+Schema = Annotated[str | None, Form(alias="schema", max_length=100)]
+Maps = Annotated[list[str] | None, Form(alias="map", description="property=column, repeated")]
+Keys = Annotated[list[str] | None, Form(alias="key", description="key column, repeated")]
+MappingText = Annotated[str | None, Form(max_length=1_000_000, description="mapping YAML")]
+Format = Annotated[
+    Literal["csv", "tsv", "xlsx", "json", "ndjson", "parquet"] | None,
+    Form(description="override the format the file name suggests"),
+]
+Encoding = Annotated[str, Form(max_length=40)]
+Sheet = Annotated[str | None, Form(max_length=100)]
+
+
+@router.post("/preview")
+def ingest_preview(
+    principal: CurrentUser,
+    state: State,
+    file: UploadFile,
+    dataset: Dataset,
+    schema_name: Schema = None,
+    maps: Maps = None,
+    keys: Keys = None,
+    mapping: MappingText = None,
+    format: Format = None,
+    encoding: Encoding = "utf-8",
+    sheet: Sheet = None,
+) -> dict[str, Any]:
+    """What an ingest of this file would load, from its first rows; nothing
+    is written."""
+    require_ingest(principal)
+    with saved_upload(file, mapping) as upload:
+        return preview(
+            upload.path,
+            upload.path.name,
+            dataset,
+            mapping=upload.mapping,
+            schema=schema_name or None,
+            maps=maps or [],
+            keys=keys or [],
+            fmt=format,
+            encoding=encoding,
+            sheet=sheet,
+        )
+
+
+@router.post("")
+def ingest(
+    principal: CurrentUser,
+    state: State,
+    file: UploadFile,
+    dataset: Dataset,
+    schema_name: Schema = None,
+    maps: Maps = None,
+    keys: Keys = None,
+    mapping: MappingText = None,
+    format: Format = None,
+    encoding: Encoding = "utf-8",
+    sheet: Sheet = None,
+    on_error: Annotated[Literal["fail", "skip"], Form()] = "fail",
+) -> dict[str, Any]:
+    """Load the file into ``dataset`` (all or nothing, unless ``on_error``
+    is ``skip``); re-sending a file of the same name replaces what it loaded."""
+    require_ingest(principal)
+    with saved_upload(file, mapping) as upload, state.data() as ws:
+        report = ws.ingest(
+            upload.path,
+            dataset,
+            upload.mapping,
+            schema=schema_name or None,
+            maps=maps or [],
+            keys=keys or [],
+            format=format,
+            encoding=encoding,
+            sheet=sheet,
+            on_error=on_error,
+        )
+    data = report.to_dict()
+    if report.rejects_path is not None:
+        # where the rejected rows are, inside the workspace, not the server's path
+        data["rejects_path"] = report.rejects_path.name
+    return data

@@ -1,0 +1,51 @@
+"""Search, with a case or a stated purpose, recorded in the audit log with
+the query, the filters and how many results came back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from threadline.access import Action
+from threadline.api.deps import CaseParam, CurrentUser, PurposeParam, State
+from threadline.api.search_page import search_page
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search")
+def search(
+    principal: CurrentUser,
+    state: State,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="Names or text.")],
+    schema: Annotated[str | None, Query(max_length=100)] = None,
+    dataset: Annotated[str | None, Query(max_length=100)] = None,
+    country: Annotated[str | None, Query(max_length=10)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    case: CaseParam = None,
+    purpose: PurposeParam = None,
+) -> dict[str, Any]:
+    # refused users never reach the index; the entry itself is written once
+    # the result count is known, and before anything is returned
+    state.access.audit.require_purpose(principal, case, purpose, Action.SEARCH)
+    filters = {
+        k: v for k, v in {"schema": schema, "dataset": dataset, "country": country}.items() if v
+    }
+    with state.data() as ws:
+        page = search_page(
+            ws,
+            q,
+            schema=schema,
+            dataset=dataset,
+            country=country,
+            limit=limit,
+            window=state.settings.facet_window,
+        )
+    details: dict[str, Any] = {"results": page["total"]}
+    if filters:
+        details["filters"] = filters
+    state.access.audit.record(
+        principal, Action.SEARCH, case_id=case, purpose=purpose, target=q, details=details
+    )
+    return page

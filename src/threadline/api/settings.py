@@ -1,0 +1,26 @@
+"""Settings of the HTTP layer, with defaults for one newsroom or audit team
+on one machine. Access settings (timeouts, password length, the clock) live
+in ``AccessSettings`` and pass through unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from threadline.access import AccessSettings
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    access: AccessSettings = field(default_factory=AccessSettings)
+    #: the largest request body an ingest may send; bigger ones get 413 before
+    #: anything is written to disk
+    max_upload_bytes: int = 200 * 1024 * 1024
+    #: the most entities one export holds; more are cut off, and the watermark
+    #: says so (exports are for reports, not for copying the workspace)
+    export_max_rows: int = 10_000
+    #: facet counts are taken over this many best hits (the index has no
+    #: aggregations), so ``total`` is exact up to it and a lower bound beyond
+    facet_window: int = 500
+    #: mark the session cookie Secure; switch on when serving over HTTPS
+    #: (browsers already treat http://localhost as a secure context)
+    cookie_secure: bool = False

@@ -1,0 +1,68 @@
+"""What the application holds for its lifetime: the workspace, the access
+layer and a lock.
+
+DuckDB is not safe for concurrent use of one connection from several
+threads, and FastAPI runs each request in a thread of its pool, so every use
+of the workspace goes through :meth:`AppState.data`, which holds one lock.
+Requests to the app database need no such lock: SQLAlchemy hands each thread
+a pooled connection of its own.
+
+The link graph is kept in memory between requests and rebuilt when its key
+(the store generation and the resolution's checksum) changes, so a judgement
+or an ingest shows in the very next graph request.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from threadline.access import AccessControl
+from threadline.api.settings import ApiSettings
+from threadline.graph.cache import graph_key
+from threadline.graph.structure import Graph
+from threadline.store.workspace import Workspace
+
+
+class AppState:
+    def __init__(
+        self,
+        workspace_path: str | os.PathLike[str],
+        db_url: str | None,
+        settings: ApiSettings,
+    ) -> None:
+        self.settings = settings
+        self.workspace = Workspace.open(workspace_path)
+        try:
+            self.access = AccessControl.for_workspace(workspace_path, db_url, settings.access)
+        except BaseException:
+            self.workspace.close()
+            raise
+        self._lock = threading.RLock()
+        self._graph: tuple[str, Graph] | None = None
+        self._closed = False
+
+    @contextmanager
+    def data(self) -> Iterator[Workspace]:
+        """The workspace, for this thread alone until the block ends."""
+        with self._lock:
+            yield self.workspace
+
+    def graph(self, ws: Workspace) -> Graph:
+        """The link graph; call inside :meth:`data`."""
+        key = graph_key(ws.store.con, ws.store.generation, ())
+        if self._graph is None or self._graph[0] != key:
+            self._graph = (key, ws.graph())
+        return self._graph[1]
+
+    def close(self) -> None:
+        """Close the app database and the workspace (once, however often called)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._graph = None
+            self.access.close()
+            self.workspace.close()

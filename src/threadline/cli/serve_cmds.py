@@ -1,0 +1,50 @@
+"""``threadline serve``: the HTTP API and the web UI over the workspace, with
+uvicorn. Thin, like every command: find the workspace, build the app, run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from threadline.cli.app import app, open_workspace
+from threadline.cli.output import err
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. The default answers this machine only; put a "
+            "TLS-terminating proxy in front before opening it to a network."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="THREADLINE_DB",
+            help="App database URL, e.g. postgresql://USER@HOST:5432/DB. Default: "
+            "$THREADLINE_DB, else app.sqlite in the workspace.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Start the web application: the JSON API under /api/v1 and the web UI."""
+    import uvicorn
+
+    from threadline.api import create_app
+
+    with open_workspace() as ws:
+        path = ws.path  # the server opens it itself; DuckDB allows one writer
+    application = create_app(path, db)
+    where = escape(f"http://{host}:{port}/")
+    err.print(
+        f"Threadline on [bold]{where}[/bold] (API docs: {where}api/v1/docs); Ctrl+C stops",
+        soft_wrap=True,
+    )
+    # the app's lifespan closes the workspace and the app database on shutdown
+    uvicorn.run(application, host=host, port=port, log_level="info")

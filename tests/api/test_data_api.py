@@ -1,0 +1,102 @@
+"""Search, entities, the graph and the review queue over the API: the
+answers carry what the contract promises (facets, sources of every value,
+relations, merge evidence, paths with their edges) and judgements change
+clusters at once."""
+
+from __future__ import annotations
+
+from api_helpers import PURPOSE, Api
+
+SCOPE = {"purpose": PURPOSE}
+
+
+def test_search_results_and_facets(api: Api) -> None:
+    data = api.get("vera", "/search", params={"q": "Cobalt Marine", **SCOPE}).json()
+    assert data["query"] == "Cobalt Marine"
+    ids = [r["id"] for r in data["results"]]
+    assert {"reg-cobalt", "leak-cobalt", "other-cobalt"} <= set(ids)
+    first = data["results"][0]
+    assert set(first) == {"id", "caption", "schema", "datasets", "countries", "score"}
+    assert data["total"] == len(data["results"]) and data["total_exact"] is True
+    assert data["facets"]["schema"]["Company"] >= 3
+    assert data["facets"]["dataset"]["leak"] == 3
+    assert data["facets"]["country"]["cy"] >= 3
+
+
+def test_search_filters_and_limit(api: Api) -> None:
+    params = {"q": "Petrov", "schema": "Person", "dataset": "leak", **SCOPE}
+    data = api.get("vera", "/search", params=params).json()
+    assert [r["id"] for r in data["results"]] == ["leak-ivan"]
+    limited = api.get("vera", "/search", params={"q": "Cobalt", "limit": 1, **SCOPE}).json()
+    assert len(limited["results"]) == 1 and limited["total"] >= 3
+    assert sum(limited["facets"]["schema"].values()) == limited["total"]
+
+
+def test_entity_page_has_sources_relations_and_merge(api: Api) -> None:
+    data = api.get("mark", "/entities/p-ivan", params=SCOPE).json()
+    assert data["members"] == ["leak-ivan", "p-ivan"]
+    names = {v["value"]: v for v in data["properties"]["name"]}
+    assert names["Ivan Petrov"] == {
+        "value": "Ivan Petrov",
+        "original_value": None,
+        "dataset": "registry",
+        "source": "registry.ftm.json",
+        "source_line": 1,
+        "entity_id": "p-ivan",
+    }
+    assert names["Петров Иван"]["dataset"] == "leak"
+    merge = data["merge"]
+    assert merge["members"] == ["leak-ivan", "p-ivan"]
+    (pair,) = merge["evidence"]
+    assert {pair["left_id"], pair["right_id"]} == {"leak-ivan", "p-ivan"}
+    assert pair["evidence"]
+    relations = {(r["edge_type"], r["direction"], r["other"]["id"]) for r in data["relations"]}
+    assert relations == {("Ownership", "out", "c-alpha"), ("Directorship", "out", "c-beta")}
+    ownership = next(r for r in data["relations"] if r["edge_type"] == "Ownership")
+    assert ownership["edge"]["percentage"] == 60.0 and ownership["edge"]["statement_ids"]
+    assert ownership["other"]["caption"] == "Alpha Holding Ltd"
+
+
+def test_an_unmerged_entity_has_no_merge(api: Api) -> None:
+    data = api.get("mark", "/entities/c-beta", params=SCOPE).json()
+    assert data["merge"] is None and data["members"] == ["c-beta"]
+    incoming = {r["other"]["id"] for r in data["relations"] if r["direction"] == "in"}
+    assert incoming >= {"c-alpha"}
+
+
+def test_graph_neighbours_path_and_owners(api: Api) -> None:
+    hood = api.get("vera", "/graph/neighbours/c-beta", params={"type": "Ownership"}).json()
+    assert hood["center"]["id"] == "c-beta"
+    assert {n["id"] for n in hood["nodes"]} == {"c-beta", "c-alpha", "c-gamma"}
+    assert {e["type"] for e in hood["edges"]} == {"Ownership"}
+    path = api.get("vera", "/graph/path", params={"source": "pb-ministry", "target": "c-beta"})
+    (found,) = path.json()["paths"]
+    assert found["nodes"][0]["id"] == "pb-ministry" and found["nodes"][-1]["id"] == "c-beta"
+    assert all(hop["edges"] for hop in found["hops"])
+    owners = api.get("vera", "/graph/owners/c-gamma", params={"threshold": 25}).json()
+    (top,) = owners["owners"]
+    assert top["members"] == ["leak-ivan", "p-ivan"] and top["share"] == 30.0
+    assert [h["edges"][0]["edge_id"] for h in top["chains"][0]["hops"]] == ["o1", "o2", "o3"]
+
+
+def test_review_queue_and_judgements(api: Api) -> None:
+    pairs = api.get("mark", "/review", params={"limit": 10}).json()["pairs"]
+    assert pairs
+    pair = pairs[0]
+    assert set(pair) == {"left", "right", "probability", "explanation"}
+    assert set(pair["left"]) == {"id", "caption", "schema", "datasets", "properties"}
+    assert pair["explanation"]["evidence"]
+    left, right = pair["left"]["id"], pair["right"]["id"]
+    body = {"left_id": left, "right_id": right, "judgement": "same", **SCOPE}
+    judged = api.post("mark", "/judgements", json=body).json()
+    assert judged["ok"] is True
+    merged = api.get("mark", f"/entities/{left}", params=SCOPE).json()
+    assert merged["id"] == judged["canonical_id"]
+    assert {left, right} <= set(merged["members"])
+    assert merged["merge"]["judgements"][-1]["user"] == "mark"
+    remaining = api.get("mark", "/review", params={"limit": 10}).json()["pairs"]
+    assert (left, right) not in {(p["left"]["id"], p["right"]["id"]) for p in remaining}
+    body["judgement"] = "not-same"
+    assert api.post("mark", "/judgements", json=body).status_code == 200
+    members = api.get("mark", f"/entities/{left}", params=SCOPE).json()["members"]
+    assert right not in members
