@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+WEB_VENDOR := src/threadline/web/node_modules/.installed
 
 .PHONY: setup demo test lint typecheck bench docs clean
 
@@ -12,7 +13,12 @@ $(BIN)/threadline: pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(BIN)/threadline
 
-setup: $(BIN)/threadline
+# The graph explorer's front-end packages, pinned in package-lock.json.
+$(WEB_VENDOR): src/threadline/web/package.json src/threadline/web/package-lock.json
+	npm ci --prefix src/threadline/web --no-audit --no-fund --loglevel=error
+	touch $(WEB_VENDOR)
+
+setup: $(BIN)/threadline $(WEB_VENDOR)
 
 demo: setup
 	$(BIN)/threadline demo demo-workspace --force

@@ -1,0 +1,130 @@
+// Search: a query, facets (type, dataset, country) and a results table.
+// The query and the chosen facets live in the URL, so a search can be
+// bookmarked, shared within a case, and restored with the back button.
+
+import {
+  $, api, chips, el, entityLink, fill, hasScope, onScopeChange, scopeParams, start,
+} from './api.js';
+import { boot } from './shell.js';
+
+const FACETS = ['schema', 'dataset', 'country'];
+const PAGE = 20;
+const MAX_LIMIT = 500;
+
+const state = { q: '', schema: '', dataset: '', country: '', limit: PAGE, asked: false };
+
+function readUrl() {
+  const params = new URLSearchParams(window.location.search);
+  state.q = params.get('q') || '';
+  for (const f of FACETS) state[f] = params.get(f) || '';
+  state.asked = params.has('q') || FACETS.some((f) => state[f]);
+}
+
+function writeUrl() {
+  const params = new URLSearchParams();
+  if (state.q) params.set('q', state.q);
+  for (const f of FACETS) if (state[f]) params.set(f, state[f]);
+  const query = params.toString();
+  window.history.replaceState(null, '', query ? `/?${query}` : '/');
+}
+
+function facetLabel(facet, value) {
+  return facet === 'country' ? value.toUpperCase() : value;
+}
+
+function renderFacet(facet, counts) {
+  const list = $(`facet-${facet}`);
+  const entries = Object.entries(counts || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  // The chosen value stays listed (and can be unticked) even when the API
+  // does not count it.
+  if (state[facet] && !entries.some(([name]) => name === state[facet])) entries.unshift([state[facet], null]);
+  if (entries.length === 0) {
+    fill(list, el('li', { className: 'muted small', text: '—' }));
+    return;
+  }
+  fill(list, entries.map(([name, count]) => {
+    const box = el('input', {
+      type: 'checkbox',
+      checked: state[facet] === name,
+      dataset: { facet, value: name },
+      testid: `facet-${facet}-option`,
+    });
+    box.addEventListener('change', () => {
+      // One value per facet: ticking another replaces it.
+      state[facet] = box.checked ? name : '';
+      state.limit = PAGE;
+      run();
+    });
+    return el('li', {},
+      el('label', { className: 'facet-option', title: name },
+        box,
+        el('span', { className: 'facet-name', text: facetLabel(facet, name) }),
+        count === null ? null : el('span', { className: 'count', text: count.toLocaleString() })));
+  }));
+}
+
+function renderResults(data) {
+  const rows = (data.results || []).map((r) => el('tr', { dataset: { entityId: r.id } },
+    el('td', {}, entityLink(r.id, r.caption, { testid: 'result-link' })),
+    el('td', {}, el('span', { className: 'badge badge-schema', text: r.schema })),
+    el('td', { className: 'chips' }, chips(r.datasets)),
+    el('td', {}, (r.countries || []).map((c) => c.toUpperCase()).join(', ')),
+    el('td', { className: 'num muted', text: typeof r.score === 'number' ? r.score.toFixed(2) : '' })));
+  if (rows.length === 0) {
+    rows.push(el('tr', {}, el('td', { colspan: 5, className: 'empty', text: 'No entities match.' })));
+  }
+  fill($('search-results'), rows);
+  const total = Number(data.total ?? (data.results || []).length);
+  const shown = (data.results || []).length;
+  const what = state.q ? ` for “${state.q}”` : '';
+  $('search-summary').textContent = `${total.toLocaleString()} result${total === 1 ? '' : 's'}${what}`
+    + (shown < total ? `, showing ${shown.toLocaleString()}` : '');
+  $('search-more').hidden = !(shown < total && state.limit < MAX_LIMIT);
+  for (const f of FACETS) renderFacet(f, data.facets?.[f]);
+}
+
+async function run() {
+  writeUrl();
+  state.asked = true;
+  const needed = !hasScope();
+  $('scope-needed').hidden = !needed;
+  if (needed) {
+    document.getElementById('scope-purpose')?.focus();
+    return;
+  }
+  const params = { q: state.q, limit: state.limit, ...scopeParams() };
+  for (const f of FACETS) params[f] = state[f];
+  document.body.classList.add('busy');
+  try {
+    renderResults(await api('/search', { params }));
+  } catch {
+    // the wrapper showed the message
+  } finally {
+    document.body.classList.remove('busy');
+  }
+}
+
+async function main() {
+  readUrl();
+  await boot();
+  const input = $('search-input');
+  input.value = state.q;
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.q = input.value.trim();
+    state.limit = PAGE;
+    run();
+  });
+  $('search-more').addEventListener('click', () => {
+    state.limit = Math.min(MAX_LIMIT, state.limit + 50);
+    run();
+  });
+  onScopeChange(() => {
+    if (hasScope()) $('scope-needed').hidden = true;
+    if (state.asked && hasScope()) run();
+  });
+  if (state.asked) run();
+  else input.focus();
+}
+
+start(main);
