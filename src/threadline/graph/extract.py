@@ -113,12 +113,24 @@ def read_nodes(con: duckdb.DuckDBPyConnection) -> pa.Table:
             WHERE s.schema NOT IN ({edge_list})
             GROUP BY entity_id
         )
-        SELECT coalesce(m.canonical_id, e.entity_id) AS id,
-               list(DISTINCT e.schema) AS schemata,
-               min(e.caption) AS caption,
-               list(e.entity_id ORDER BY e.entity_id) AS members
-        FROM ents e LEFT JOIN {canon} m ON m.entity_id = e.entity_id
-        GROUP BY 1 ORDER BY 1
+        , folded AS (
+            SELECT coalesce(m.canonical_id, e.entity_id) AS id, e.*
+            FROM ents e LEFT JOIN {canon} m ON m.entity_id = e.entity_id
+        )
+        -- a merged entity is named as most of its records name it (then the
+        -- fullest form), not by whichever record sorts first ("I. Petrov")
+        , best AS (
+            SELECT id, caption FROM (
+                SELECT id, caption, count(*) AS n FROM folded
+                WHERE caption IS NOT NULL GROUP BY id, caption
+            )
+            QUALIFY row_number() OVER
+                (PARTITION BY id ORDER BY n DESC, length(caption) DESC, caption) = 1
+        )
+        SELECT f.id, list(DISTINCT f.schema) AS schemata, any_value(b.caption) AS caption,
+               list(f.entity_id ORDER BY f.entity_id) AS members
+        FROM folded f LEFT JOIN best b ON b.id = f.id
+        GROUP BY f.id ORDER BY f.id
         """
     ).to_arrow_table()
     schemata = [_common_schema(names) for names in table.column("schemata").to_pylist()]

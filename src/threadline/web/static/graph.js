@@ -236,6 +236,8 @@ function applyFilters() {
 
 // ---------------------------------------------------------------- layout and state
 
+const READABLE_ZOOM = 1.3;
+
 function runLayout(options = {}) {
   if (!cy || cy.elements().empty()) return;
   const name = options.name || $('layout').value;
@@ -247,6 +249,12 @@ function runLayout(options = {}) {
     circle: { name: 'circle', avoidOverlap: true },
   };
   cy.elements(':visible').layout({ ...common, ...(layouts[name] || layouts.cose) }).run();
+  // Fitting two or three nodes zooms in until labels fill the canvas; keep
+  // small graphs at a readable scale instead.
+  if (cy.zoom() > READABLE_ZOOM) {
+    cy.zoom(READABLE_ZOOM);
+    cy.center(cy.elements(':visible'));
+  }
 }
 
 function updateStats() {
