@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WEB_VENDOR := src/threadline/web/node_modules/.installed
 
-.PHONY: setup demo test lint typecheck bench docs clean
+.PHONY: setup demo test lint typecheck bench docs clean chromium
 
 $(BIN)/threadline: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,15 @@ demo: setup
 	$(BIN)/threadline -w demo-workspace resolve
 	$(BIN)/threadline -w demo-workspace graph stats
 
-test: setup
+# The browser tests drive Debian's Chromium (a Playwright browser download
+# does not work offline); install it when it is missing.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium for the browser tests (apt-get)"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
