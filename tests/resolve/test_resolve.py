@@ -63,6 +63,23 @@ def test_merged_entity_keeps_each_values_source(resolved: Workspace) -> None:
     assert single.members == ["leak-initial"]
 
 
+def test_search_returns_one_hit_per_resolved_entity(resolved: Workspace) -> None:
+    hits = resolved.search("Ivan Petrov", schema="Person", limit=10)
+    cluster = canonical(resolved, "reg-petrov")
+    by_id = {h.entity_id: h for h in hits}
+    # the three records of the merged person are one hit under its canonical id
+    assert cluster in by_id
+    assert not {"reg-petrov", "leak-petrov", "leak-initial"} & set(by_id)
+    assert set(by_id[cluster].member_ids) <= {"reg-petrov", "leak-petrov", "leak-initial"}
+    assert len(by_id[cluster].member_ids) >= 2
+    # the namesake is another person and stays a hit of its own
+    assert "reg-namesake" in by_id
+    assert by_id["reg-namesake"].member_ids == []
+    assert len(hits) == len(by_id)
+    # the merged hit ranks by its best record: an exact name match
+    assert by_id[cluster].score >= by_id["reg-namesake"].score - 1e-9
+
+
 def test_split_and_remerge_by_judgement(resolved: Workspace) -> None:
     ws = resolved
     cluster = canonical(ws, "reg-petrov")

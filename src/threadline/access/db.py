@@ -5,9 +5,10 @@ embedded default, ``app.sqlite`` in the workspace) or PostgreSQL (server mode,
 Everything above this module speaks SQLAlchemy Core and two context managers,
 ``read()`` and ``write()``; the engine differences live here and nowhere else:
 how a URL is spelled, how a write transaction takes its lock, how the audit
-chain's head row is locked, and the triggers that make the audit log
-append-only. Tables are created on first open, under a lock, so two processes
-starting at once do not race.
+chain's head row is locked, and the triggers that make the audit log and the
+judgements append-only. Tables are created on first open, under a lock, so two
+processes starting at once do not race; a database of an older schema version
+gets the tables and triggers it lacks (upgrades only add).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from threadline.errors import AppDatabaseError
 APP_DB_FILE = "app.sqlite"
 # an arbitrary constant: the PostgreSQL advisory lock that serialises table creation
 _SETUP_LOCK = 0x7468726561646C  # "threadl"
+#: older schema versions that opening upgrades
+_UPGRADABLE = {str(v) for v in range(1, t.SCHEMA_VERSION)}
 
 _SQLITE_TRIGGERS = [
     """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
@@ -45,6 +48,14 @@ _SQLITE_TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'audit_head only moves to the entry just appended'); END""",
     """CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head
     BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END""",
+]
+
+# schema version 2: the judgements table
+_SQLITE_JUDGEMENT_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS judgements_no_update BEFORE UPDATE ON judgements
+    BEGIN SELECT RAISE(ABORT, 'judgements is append-only: UPDATE is not allowed'); END""",
+    """CREATE TRIGGER IF NOT EXISTS judgements_no_delete BEFORE DELETE ON judgements
+    BEGIN SELECT RAISE(ABORT, 'judgements is append-only: DELETE is not allowed'); END""",
 ]
 
 _POSTGRES_TRIGGERS = [
@@ -80,6 +91,18 @@ _POSTGRES_TRIGGERS = [
     FOR EACH ROW EXECUTE FUNCTION threadline_audit_head_guard()""",
     """CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
     FOR EACH STATEMENT EXECUTE FUNCTION threadline_audit_head_guard()""",
+]
+
+_POSTGRES_JUDGEMENT_TRIGGERS = [
+    """CREATE OR REPLACE FUNCTION threadline_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP;
+    END $$""",
+    """CREATE TRIGGER judgements_append_only BEFORE UPDATE OR DELETE ON judgements
+    FOR EACH ROW EXECUTE FUNCTION threadline_append_only()""",
+    """CREATE TRIGGER judgements_no_truncate BEFORE TRUNCATE ON judgements
+    FOR EACH STATEMENT EXECUTE FUNCTION threadline_append_only()""",
 ]
 
 
@@ -155,19 +178,43 @@ class AppDatabase:
                 version = conn.scalar(
                     select(t.app_meta.c.value).where(t.app_meta.c.key == "schema_version")
                 )
-                if version != str(t.SCHEMA_VERSION):
+                if version == str(t.SCHEMA_VERSION):
+                    return
+                if version not in _UPGRADABLE:
                     raise AppDatabaseError(
                         f"{self.display_url}: app database schema version {version}, this "
                         f"Threadline knows version {t.SCHEMA_VERSION}; upgrade Threadline"
                     )
+                self._upgrade(conn, int(version))
                 return
             t.metadata.create_all(conn)
-            for ddl in _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS:
-                conn.execute(text(ddl))  # text() escapes the % psycopg would read
+            self._create_triggers(conn, since=0)
             conn.execute(t.audit_head.insert().values(id=1, seq=0, hash=t.GENESIS_HASH))
             conn.execute(
                 t.app_meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION))
             )
+
+    def _upgrade(self, conn: Connection, version: int) -> None:
+        """From an older schema version: every change so far only adds
+        tables, which ``create_all`` makes where they are missing."""
+        t.metadata.create_all(conn)
+        self._create_triggers(conn, since=version)
+        conn.execute(
+            t.app_meta.update()
+            .where(t.app_meta.c.key == "schema_version")
+            .values(value=str(t.SCHEMA_VERSION))
+        )
+
+    def _create_triggers(self, conn: Connection, since: int) -> None:
+        """The triggers of the schema versions after ``since``."""
+        versions = {
+            1: _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS,
+            2: _SQLITE_JUDGEMENT_TRIGGERS if self.is_sqlite else _POSTGRES_JUDGEMENT_TRIGGERS,
+        }
+        for version, ddls in versions.items():
+            if version > since:
+                for ddl in ddls:
+                    conn.execute(text(ddl))  # text() escapes the % psycopg would read
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

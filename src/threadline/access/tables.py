@@ -28,8 +28,9 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-#: bumped when a table changes; ``AppDatabase`` refuses a database it does not know
-SCHEMA_VERSION = 1
+#: bumped when a table changes; ``AppDatabase`` upgrades an older database
+#: (see ``db``) and refuses one it does not know
+SCHEMA_VERSION = 2
 #: ``prev_hash`` of the first audit entry
 GENESIS_HASH = "0" * 64
 
@@ -161,4 +162,26 @@ audit_head = Table(
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
     CheckConstraint("id = 1", name="audit_head_single_row"),
+)
+
+# Version 2. Every judgement made through the web app, append-only (triggers,
+# see ``db``). The workspace's DuckDB keeps its own copy, which the resolver
+# joins; this one is the keeper that a rebuilt workspace is replayed from.
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("case_id", String(32), ForeignKey("cases.id")),
+    Column("purpose", Text),
+    Column("left_id", Text, nullable=False),
+    Column("right_id", Text, nullable=False),
+    Column("judgement", String(16), nullable=False),
+    Column("origin", String(40), nullable=False),
+    CheckConstraint("judgement IN ('positive', 'negative', 'unsure')", name="judgements_judgement"),
+    # ordered (left < right) by Python, not by the database's collation
+    CheckConstraint("left_id <> right_id", name="judgements_two_ids"),
+    Index("judgements_case", "case_id"),
 )

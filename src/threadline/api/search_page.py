@@ -33,6 +33,7 @@ def hit_dict(hit: SearchHit) -> dict[str, Any]:
         "datasets": hit.datasets,
         "countries": hit.countries,
         "score": round(hit.score, 6),
+        "members": hit.member_ids,
     }
 
 

@@ -359,14 +359,26 @@ class Resolution:
     ) -> JudgementRecord:
         """Record a judgement and re-cluster. Canonical ids are translated to
         a member, so judgements stay on entity ids, which re-ingest keeps."""
+        record = self.prepare_judgement(left, right, judgement, user, exists)
+        self.judgements.add([record])
+        self.recluster()
+        return record
+
+    def prepare_judgement(
+        self,
+        left: str,
+        right: str,
+        judgement: Judgement,
+        user: str | None,
+        exists: Callable[[str], bool],
+    ) -> JudgementRecord:
+        """The record ``judge`` would add (ids checked and normalised, the
+        pair ordered), without adding it; ``import_judgements`` adds it."""
         a, b = self._judgeable(left, exists), self._judgeable(right, exists)
         if a == b:
             raise JudgementError(f"{left!r} and {right!r} are the same entity.")
         a, b = ordered(a, b)
-        record = JudgementRecord(a, b, judgement, user, now())
-        self.judgements.add([record])
-        self.recluster()
-        return record
+        return JudgementRecord(a, b, judgement, user, now())
 
     def _judgeable(self, identifier: str, exists: Callable[[str], bool]) -> str:
         if identifier.startswith(CANONICAL_PREFIX):
@@ -392,6 +404,19 @@ class Resolution:
             "SELECT canonical_id FROM canonical WHERE entity_id = ?", [entity_id]
         ).fetchall()
         return str(rows[0][0]) if rows else entity_id
+
+    def canonical_ids(self, entity_ids: list[str]) -> dict[str, str]:
+        """The canonical id of each merged id among ``entity_ids``; ids that
+        are not merged are left out. A literal IN list lets DuckDB use the
+        primary-key index rather than scan the table."""
+        if not entity_ids:
+            return {}
+        marks = ", ".join("?" * len(entity_ids))
+        rows = self.con.execute(
+            f"SELECT entity_id, canonical_id FROM canonical WHERE entity_id IN ({marks})",
+            entity_ids,
+        ).fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
 
     def members(self, any_id: str) -> list[str]:
         """Every entity id in the cluster of ``any_id`` (a canonical or a

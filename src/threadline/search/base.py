@@ -42,6 +42,38 @@ class SearchHit:
     caption: str
     datasets: list[str]
     countries: list[str]
+    #: For a resolved entity: the ids of its member records that matched.
+    member_ids: list[str] = field(default_factory=list)
+
+
+def collapse_hits(hits: list[SearchHit], canonical: dict[str, str]) -> list[SearchHit]:
+    """One hit per resolved entity: members of a merged cluster are separate
+    documents in the index, but an analyst is looking for the person or
+    company, not for each source's record of it. The cluster ranks by its best
+    member and shows that member's caption; datasets and countries are those
+    of the members that matched (so they agree with the filters and facets)."""
+    groups: dict[str, list[SearchHit]] = {}
+    for hit in hits:
+        groups.setdefault(canonical.get(hit.entity_id, hit.entity_id), []).append(hit)
+    out: list[SearchHit] = []
+    for key, members in groups.items():
+        if len(members) == 1 and key == members[0].entity_id:
+            out.append(members[0])
+            continue
+        best = max(members, key=lambda h: h.score)
+        out.append(
+            SearchHit(
+                entity_id=key,
+                score=best.score,
+                schema=best.schema,
+                caption=best.caption,
+                datasets=sorted({d for h in members for d in h.datasets}),
+                countries=sorted({c for h in members for c in h.countries}),
+                member_ids=sorted(h.entity_id for h in members),
+            )
+        )
+    out.sort(key=lambda h: -h.score)
+    return out
 
 
 class SearchIndex(Protocol):

@@ -28,7 +28,7 @@ from threadline.errors import (
 )
 from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
 from threadline.model.entity import Entity, assemble, common_schema
-from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery
+from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
 from threadline.search.documents import indexed_prop_types, link_schemata, values_doc
 from threadline.store.statements import DatasetInfo, EntityValues, StatementStore
 
@@ -280,6 +280,19 @@ class Workspace:
             left, right, Judgement.parse(judgement), user, self._entity_exists
         )
 
+    def prepare_judgement(
+        self, left: str, right: str, judgement: str, user: str | None = None
+    ) -> JudgementRecord:
+        """What :meth:`judge` would record (ids checked, canonical ids
+        translated, the pair ordered), without recording it: for a caller
+        that keeps the judgement elsewhere first (the web app's database) and
+        then applies it with ``resolution.import_judgements``."""
+        from threadline.resolve.judgements import Judgement
+
+        return self.resolution.prepare_judgement(
+            left, right, Judgement.parse(judgement), user, self._entity_exists
+        )
+
     def _entity_exists(self, entity_id: str) -> bool:
         rows = self.store.con.execute(
             "SELECT 1 FROM live_statements WHERE entity_id = ? LIMIT 1", [entity_id]
@@ -374,9 +387,19 @@ class Workspace:
         country: str | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
+        """Entities matching ``text``, best first; after a resolve, one hit
+        per resolved entity (its canonical id) rather than one per record."""
         self.ensure_index()
-        query = SearchQuery(text, schema=schema, dataset=dataset, country=country, limit=limit)
-        return self.index.search(query)
+        if not self._has_resolution():
+            query = SearchQuery(text, schema=schema, dataset=dataset, country=country, limit=limit)
+            return self.index.search(query)
+        # Several records of one entity may match; fetch more so that about
+        # `limit` distinct entities remain after collapsing.
+        fetch = limit + min(3 * limit, 500)
+        query = SearchQuery(text, schema=schema, dataset=dataset, country=country, limit=fetch)
+        hits = self.index.search(query)
+        canonical = self.resolution.canonical_ids([h.entity_id for h in hits])
+        return collapse_hits(hits, canonical)[:limit]
 
     def ensure_index(self, progress: IndexProgressFn | None = None) -> None:
         """Rebuild the index if a crash left it behind the store."""

@@ -65,7 +65,10 @@ function renderFacet(facet, counts) {
 
 function renderResults(data) {
   const rows = (data.results || []).map((r) => el('tr', { dataset: { entityId: r.id } },
-    el('td', {}, entityLink(r.id, r.caption, { testid: 'result-link' })),
+    el('td', {}, entityLink(r.id, r.caption, { testid: 'result-link' }),
+      (r.members || []).length > 1
+        ? el('span', { className: 'muted small merged-count', dataset: { testid: 'merged-count' }, text: ` ${r.members.length} records merged` })
+        : null),
     el('td', {}, el('span', { className: 'badge badge-schema', text: r.schema })),
     el('td', { className: 'chips' }, chips(r.datasets)),
     el('td', {}, (r.countries || []).map((c) => c.toUpperCase()).join(', ')),
