@@ -15,6 +15,7 @@ $(BIN)/threadline: pyproject.toml requirements.lock
 
 # The graph explorer's front-end packages, pinned in package-lock.json.
 $(WEB_VENDOR): src/threadline/web/package.json src/threadline/web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the web UI's pinned front-end package: apt-get install npm"; exit 1; }
 	npm ci --prefix src/threadline/web --no-audit --no-fund --loglevel=error
 	touch $(WEB_VENDOR)
 

@@ -2,7 +2,7 @@
 // records side by side with why they scored what they did, and a judgement
 // (same / not same / unsure) by button or key (s / n / u; k skips).
 
-import { $, api, chips, el, entityHref, fill, getScope, propLabel, start, toast } from './api.js';
+import { $, api, chips, el, entityHref, fill, propLabel, scopeParams, start, toast } from './api.js';
 import { explanationRows } from './explain.js';
 import { boot } from './shell.js';
 
@@ -111,8 +111,8 @@ async function judge(judgement) {
   judging = true;
   setButtons(false);
   const body = { left_id: leftOf(pair).id, right_id: rightOf(pair).id, judgement };
-  const { case: caseId } = getScope();
-  if (caseId) body.case = caseId;
+  // a judgement, like a search, is recorded with its case or stated purpose
+  Object.assign(body, scopeParams());
   try {
     await api('/judgements', { method: 'POST', json: body });
     toast(`Recorded: ${judgement.replace('-', ' ')}.`, 'ok');
