@@ -1,7 +1,8 @@
 """An analyst's session in a real browser: log in, open a case, search
 (Cyrillic query, Latin and Cyrillic records), open a resolved entity with its
 sources, expand it in the graph explorer and read an ownership chain, judge a
-pair in the review queue, add the entity and a note to the case; then an
+pair in the review queue, load a spreadsheet from the browser after a
+mapping preview, add the entity and a note to the case; then an
 admin verifies the audit trail, and revoking the analyst's sessions ends her
 browser session on the next page. Screenshots of each step go to
 ``test-output/`` (or ``$THREADLINE_SCREENSHOTS``)."""
@@ -16,7 +17,13 @@ import pytest
 from e2e_helpers import PASSWORD, SCREENSHOTS, Server
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+# a shared 2-core CI machine: give each expectation time
+expect.set_options(timeout=20_000)
+
 CASE_TITLE = "Road contracts 2024"
+GRANTS_CSV = (
+    "grant_no,recipient,amount\nG-1,Kestrel Paving OÜ,120000\nG-2,Tallinn Asphalt AS,80000\n"
+)
 NOTE = "Petrov sits on both sides of the 2019 award; ask the registry for the 2012 filing."
 
 
@@ -178,6 +185,28 @@ def test_analyst_investigates_and_admin_audits(
     expect(judgements).to_contain_text("olga")
     assert right_text
 
+    # -- ingest a spreadsheet from the browser: preview the mapping, then load
+    olga.goto("/ingest")
+    page.get_by_test_id("ingest-file").set_input_files(
+        files=[{"name": "grants.csv", "mimeType": "text/csv", "buffer": GRANTS_CSV.encode()}]
+    )
+    page.get_by_test_id("ingest-dataset").fill("grants")
+    page.get_by_test_id("ingest-schema").fill("Company")
+    page.get_by_test_id("ingest-key").fill("grant_no")
+    page.get_by_test_id("map-prop").first.fill("name")
+    page.get_by_test_id("map-column").first.fill("recipient")
+    page.get_by_test_id("ingest-preview").click()
+    expect(page.get_by_test_id("preview-columns")).to_contain_text("recipient")
+    expect(page.get_by_test_id("preview-entities")).to_contain_text("Kestrel Paving OÜ")
+    olga.shot("ingest-preview")
+    page.get_by_test_id("ingest-load").click()
+    expect(page.get_by_test_id("ingest-result")).to_contain_text("2")
+    olga.goto("/")
+    page.get_by_test_id("search-input").fill("Kestrel Paving")
+    page.get_by_test_id("search-submit").click()
+    olga.shot("search-after-ingest")
+    expect(page.get_by_test_id("search-results")).to_contain_text("grants")
+
     # -- the case: add a note about the entity; members and activity show it
     page.goto(case_url)
     case_entities = page.get_by_test_id("case-entities")
@@ -189,6 +218,10 @@ def test_analyst_investigates_and_admin_audits(
     page.reload()
     expect(page.get_by_test_id("case-notes")).to_contain_text(NOTE)
     expect(page.get_by_test_id("case-members")).to_contain_text("olga")
+    # the activity: what was looked at under this case, from the audit log
+    activity = page.get_by_test_id("case-activity")
+    expect(activity).to_contain_text("search")
+    expect(activity).to_contain_text("Иван Петров")
     olga.shot("case")
     assert olga.errors == []
 

@@ -45,9 +45,17 @@ function renderNotes(data) {
       el('p', { className: 'note-text', text: n.text ?? n.body ?? '' }))));
 }
 
+// Entity ids run to 80 characters; the activity list shows their start
+// (the full text stays in the element's title).
+const LONG_ID = /\b[0-9a-f]{16,}(\.[0-9a-f]{16,})?\b/g;
+
 function describe(event) {
   const details = event.details && Object.keys(event.details).length ? JSON.stringify(event.details) : '';
   return [event.target || '', details].filter(Boolean).join(' ');
+}
+
+function shorten(text) {
+  return text.replace(LONG_ID, (id) => `${id.slice(0, 10)}…`);
 }
 
 async function loadActivity() {
@@ -65,7 +73,7 @@ async function loadActivity() {
       el('span', { className: 'muted small', text: fmtTime(e.ts) }), ' ',
       el('strong', { text: e.actor || '' }), ' ',
       el('span', { className: 'badge', text: e.action }), ' ',
-      el('span', { className: 'small', text: describe(e) }))));
+      el('span', { className: 'small', title: describe(e), text: shorten(describe(e)) }))));
 }
 
 async function load() {
