@@ -168,6 +168,24 @@ def test_analyst_investigates_and_admin_audits(
     expect(owners.locator("tr").first).to_be_visible()
     olga.shot("graph-owners")
 
+    # -- a path from the entity to a node the expansion brought in (two hops)
+    far = page.evaluate(
+        """(startId) => {
+        const cy = window.threadlineGraph;
+        const start = cy.getElementById(startId);
+        const far = cy.nodes().filter((n) => n.id() !== startId
+            && n.edgesWith(start).empty() && !n.hasClass('pivot'));
+        return far.nonempty() ? far.first().id() : null;
+    }""",
+        entity_id,
+    )
+    assert far, "the expansion brought in no node two hops away"
+    page.get_by_test_id("path-from").fill(entity_id)
+    page.get_by_test_id("path-to").fill(far)
+    page.get_by_test_id("find-path").click()
+    expect(page.get_by_test_id("hop-list").locator("li").nth(1)).to_be_visible()
+    olga.shot("graph-path")
+
     # -- the review queue: two records side by side, judged "same"
     olga.goto("/review")
     expect(page.get_by_test_id("review-pair")).to_be_visible()
