@@ -213,3 +213,21 @@ def test_cli_networks_and_exports(
     bad = runner.invoke(app, ["graph", "export", "pdf"])
     assert isinstance(bad.exception, InputError)
     assert "unknown graph format 'pdf'" in str(bad.exception)
+
+
+def test_merged_node_is_named_as_most_of_its_records_name_it(tmp_path: Path) -> None:
+    people = [
+        ent("a", "Person", name="I. Petrov"),
+        ent("b", "Person", name="Ivan Petrov"),
+        ent("c", "Person", name="Ivan Petrov"),
+        ent("d", "Person", name="Anna Sidorova"),
+    ]
+    with Workspace.init(tmp_path / "ws") as ws:
+        ws.ingest(write(tmp_path / "people.ftm.json", people), dataset="people")
+        ws.resolve()
+        ws.judge("a", "b", "same", user="test")
+        ws.judge("a", "c", "same", user="test")
+        graph = ws.graph()
+        # not the first record by id or by sort order ("I. Petrov")
+        assert graph.captions[graph.node("a")] == "Ivan Petrov"
+        assert graph.captions[graph.node("d")] == "Anna Sidorova"
