@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
-import psycopg
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from threadline.access import AccessControl, Principal
 
-PG_URL = os.environ.get("THREADLINE_TEST_PG", "postgresql://postgres@localhost:5432/test")
 PASSWORD = "correct horse battery"
 # argon2's cheapest parameters: tests hash hundreds of passwords
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@cache
-def pg_problem() -> str | None:
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        return f"PostgreSQL at {PG_URL} is unreachable: {exc}"
-    return None
 
 
 class Clock:

@@ -9,15 +9,13 @@ in CI ($CI set), where they fail: CI must not pass by skipping the server half.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from access_helpers import CHEAP_HASHER, PASSWORD, PG_URL, Clock, People, pg_problem
+from access_helpers import CHEAP_HASHER, PASSWORD, Clock, People
 
+from pg_schema import fresh_schema
 from threadline.access import AccessControl, AccessSettings, Principal, Role
 
 
@@ -26,19 +24,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'app.sqlite'}"
         return
-    problem = pg_problem()
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{problem} (CI is set, so the PostgreSQL tests must run)")
-        pytest.skip(problem)
-    schema = f"test_access_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema("test_access") as url:
+        yield url
 
 
 @pytest.fixture

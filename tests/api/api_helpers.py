@@ -10,7 +10,6 @@ companies (for resolution and its review queue).
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -33,7 +31,6 @@ from threadline.store.workspace import Workspace
 PASSWORD = "correct horse battery"
 # argon2's cheapest parameters: the tests log in hundreds of times
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-PG_URL = os.environ.get("THREADLINE_TEST_PG", "postgresql://postgres@localhost:5432/test")
 API = "/api/v1"
 PURPOSE = "due diligence on the harbour contracts"
 
@@ -159,14 +156,6 @@ def build_workspace(path: Path) -> None:
         ws.ingest(write_ftm(path.parent / "crowd.ftm.json", crowd()), dataset="crowd")
         ws.resolve()
         ws.graph()
-
-
-def pg_problem() -> str | None:
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        return f"PostgreSQL at {PG_URL} is unreachable: {exc}"
-    return None
 
 
 def api_settings(clock: Callable[[], datetime] | None = None, **changes: Any) -> ApiSettings:

@@ -5,15 +5,14 @@ its own copy with its own app, users and case, so modules may change data
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from api_helpers import PG_URL, Api, build_workspace, make_api, pg_problem
+from api_helpers import Api, build_workspace, make_api
+
+from pg_schema import fresh_schema
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +41,5 @@ def api(workspace_copy: Path) -> Iterator[Api]:
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL schema, dropped after the module. Skipped where the
     server is unreachable, except in CI ($CI), where that fails."""
-    problem = pg_problem()
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{problem} (CI is set, so the PostgreSQL tests must run)")
-        pytest.skip(problem)
-    schema = f"test_api_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema("test_api") as url:
+        yield url

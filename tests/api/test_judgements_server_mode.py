@@ -10,18 +10,16 @@ same as rebuilding it from those files, in a fraction of the time.
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from api_helpers import PEOPLE, PG_URL, PURPOSE, Api, api_settings, make_api, pg_problem
+from api_helpers import PEOPLE, PURPOSE, Api, api_settings, make_api
 from fastapi.testclient import TestClient
 
+from pg_schema import fresh_schema
 from threadline.access.judgements import JudgementLog
 from threadline.api import create_app
 from threadline.errors import AppDatabaseError
@@ -41,19 +39,8 @@ def app_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'app.sqlite'}"
         return
-    problem = pg_problem()
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{problem} (CI is set, so the PostgreSQL tests must run)")
-        pytest.skip(problem)
-    schema = f"test_judgements_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema("test_judgements") as url:
+        yield url
 
 
 @pytest.fixture
