@@ -321,3 +321,49 @@ def test_damaged_generation_file_is_a_search_error(tmp_path: Path) -> None:
     (tmp_path / "index" / "threadline-generation.json").write_text("{not json")
     with pytest.raises(SearchError, match="damaged"):
         TantivyIndex(tmp_path / "index")
+
+
+def test_facets_count_every_match_not_just_the_best(index: TantivyIndex) -> None:
+    load(
+        index,
+        *[
+            person(f"p{i}", f"Ivan Petrov {i}", datasets=["leak"], countries=["RU"])
+            for i in range(30)
+        ],
+        person("p-ua", "Ivan Petrenko", datasets=["registry", "leak"], countries=["UA"]),
+        company("c1", "Petrov Trading", datasets=["registry"]),
+        person("other", "Anna Smith", datasets=["registry"]),
+    )
+    total, facets = index.facets(SearchQuery("Ivan Petrov", limit=5))
+    hits = index.search(SearchQuery("Ivan Petrov", limit=1000))
+    assert total == len(hits) >= 32  # the limit does not cut the count
+    assert facets["schema"] == {"Person": total - 1, "Company": 1}
+    assert facets["dataset"]["leak"] == sum("leak" in h.datasets for h in hits)
+    assert facets["dataset"]["registry"] == sum("registry" in h.datasets for h in hits)
+    assert facets["country"]["ru"] == 30 and facets["country"]["ua"] == 1
+    # filters narrow the counts like the hits
+    total, facets = index.facets(SearchQuery("Ivan Petrov", dataset="registry"))
+    assert total == len(index.search(SearchQuery("Ivan Petrov", dataset="registry")))
+    assert set(facets["dataset"]) == {"registry", "leak"} and facets["dataset"]["registry"] == total
+    # nothing matches: zero, empty facets
+    assert index.facets(SearchQuery("Zzyzx")) == (
+        0,
+        {"schema": {}, "dataset": {}, "country": {}},
+    )
+
+
+def test_an_index_of_an_older_format_is_discarded_and_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    index = TantivyIndex(path)
+    load(index, person("p1", "Ivan Petrov"), generation=7)
+    index.close()
+    assert TantivyIndex(path).generation == 7
+    # what an index written before formats were recorded holds
+    (path / "threadline-generation.json").write_text('{"generation": 7}')
+    reopened = TantivyIndex(path)
+    # generation 0 makes the workspace rebuild it from the store
+    assert reopened.generation == 0
+    assert reopened.count() == 0
+    load(reopened, person("p1", "Ivan Petrov"), generation=8)
+    assert [h.entity_id for h in reopened.search(SearchQuery("Petrov"))] == ["p1"]
+    reopened.close()

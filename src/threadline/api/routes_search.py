@@ -40,7 +40,6 @@ def search(
             dataset=dataset,
             country=country,
             limit=limit,
-            window=state.settings.facet_window,
         )
     details: dict[str, Any] = {"results": page["total"]}
     if filters:

@@ -1,14 +1,12 @@
 """A page of search results with facet counts.
 
-The search index returns ranked hits and no aggregations, so facets are
-counted over the best ``window`` hits: exact for every search with fewer
-hits than that, and for the rest a count of the best matches, which is what
-an analyst narrowing a search looks at. ``total_exact`` says which.
+Results are resolved entities, best first; ``total`` and the facets count
+the matching records (one per source record, before resolution) over every
+match, not just the page: the index counts them itself.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from followthemoney import model
@@ -37,7 +35,7 @@ def hit_dict(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _counts(values: Counter[str]) -> dict[str, int]:
+def _counts(values: dict[str, int]) -> dict[str, int]:
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -49,22 +47,15 @@ def search_page(
     dataset: str | None,
     country: str | None,
     limit: int,
-    window: int,
 ) -> dict[str, Any]:
     check_schema(schema)
-    fetch = max(limit, window)
-    hits = ws.search(text, schema=schema, dataset=dataset, country=country, limit=fetch)
-    schemata: Counter[str] = Counter(hit.schema for hit in hits)
-    datasets: Counter[str] = Counter(d for hit in hits for d in hit.datasets)
-    countries: Counter[str] = Counter(c for hit in hits for c in hit.countries)
+    hits = ws.search(text, schema=schema, dataset=dataset, country=country, limit=limit)
+    total, facets = ws.search_facets(text, schema=schema, dataset=dataset, country=country)
     return {
         "query": text,
-        "total": len(hits),
-        "total_exact": len(hits) < fetch,
-        "results": [hit_dict(hit) for hit in hits[:limit]],
+        "total": total,
+        "results": [hit_dict(hit) for hit in hits],
         "facets": {
-            "schema": _counts(schemata),
-            "dataset": _counts(datasets),
-            "country": _counts(countries),
+            name: _counts(facets.get(name, {})) for name in ("schema", "dataset", "country")
         },
     }

@@ -18,9 +18,6 @@ class ApiSettings:
     #: the most entities one export holds; more are cut off, and the watermark
     #: says so (exports are for reports, not for copying the workspace)
     export_max_rows: int = 10_000
-    #: facet counts are taken over this many best hits (the index has no
-    #: aggregations), so ``total`` is exact up to it and a lower bound beyond
-    facet_window: int = 500
     #: mark the session cookie Secure; switch on when serving over HTTPS
     #: (browsers already treat http://localhost as a secure context)
     cookie_secure: bool = False

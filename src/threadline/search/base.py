@@ -100,6 +100,12 @@ class SearchIndex(Protocol):
 
     def search(self, query: SearchQuery) -> list[SearchHit]: ...
 
+    def facets(self, query: SearchQuery) -> tuple[int, dict[str, dict[str, int]]]:
+        """How many documents match ``query`` (its limit is ignored) and, for
+        each of ``schema``, ``dataset`` and ``country``, how many of them
+        carry each value."""
+        ...
+
     def count(self) -> int: ...
 
     def close(self) -> None:

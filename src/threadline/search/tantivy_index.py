@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -36,6 +37,13 @@ from threadline.search.base import IndexDoc, SearchHit, SearchQuery
 from threadline.search.text import name_tokens
 
 GENERATION_FILE = "threadline-generation.json"
+#: Bumped when the index schema changes; an index of another format is
+#: discarded on open and rebuilt from the store (the workspace sees its
+#: generation 0 and reindexes).
+INDEX_FORMAT = 2
+#: Facet name -> indexed field; at most FACET_SIZE values each.
+FACET_FIELDS = {"schema": "schema", "dataset": "datasets", "country": "countries"}
+FACET_SIZE = 100
 
 COVERAGE = 1000.0
 NAME_EXACT = 12.0
@@ -89,10 +97,18 @@ def _joined_tokens(values: Sequence[str]) -> str:
 def _build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("entity_id", stored=True, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("schema", stored=True, tokenizer_name="raw", index_option="basic")
+    # Facet fields are fast (columnar) too, so facets are counted by Tantivy
+    # over every match, without loading a stored document.
+    builder.add_text_field(
+        "schema", stored=True, fast=True, tokenizer_name="raw", index_option="basic"
+    )
     builder.add_text_field("schemata", tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("datasets", stored=True, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("countries", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(
+        "datasets", stored=True, fast=True, tokenizer_name="raw", index_option="basic"
+    )
+    builder.add_text_field(
+        "countries", stored=True, fast=True, tokenizer_name="raw", index_option="basic"
+    )
     # No positions: there are no phrase queries, and word order must not matter.
     builder.add_text_field("names", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("text", tokenizer_name="whitespace", index_option="freq")
@@ -121,6 +137,8 @@ class TantivyIndex:
         self._schema = _build_schema()
         try:
             path.mkdir(parents=True, exist_ok=True)
+            if self._stored_format() != INDEX_FORMAT:
+                self._discard_files()
             self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
         except (OSError, ValueError) as exc:
             raise SearchError(
@@ -202,6 +220,29 @@ class TantivyIndex:
                 )
             )
         return hits
+
+    def facets(self, query: SearchQuery) -> tuple[int, dict[str, dict[str, int]]]:
+        """How many documents match, and per facet the count of each value
+        among all of them (not just the best hits)."""
+        tokens = query_tokens(query.text)
+        searcher = self._index.searcher()
+        built = self._build_query(tokens, query)
+        aggs = {
+            name: {"terms": {"field": field, "size": FACET_SIZE}}
+            for name, field in FACET_FIELDS.items()
+        }
+        try:
+            # the stubs leave out SearchResult.count, which the engine sets
+            # when asked to count
+            total = searcher.search(built, limit=1, count=True).count  # type: ignore[attr-defined]
+            result = searcher.aggregate(built, aggs) if total else {}
+        except ValueError as exc:
+            raise SearchError(f"Search failed in the index at {self.path}: {exc}") from exc
+        counts: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            buckets = result.get(name, {}).get("buckets", [])
+            counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+        return int(total or 0), counts
 
     def count(self) -> int:
         return self._index.searcher().num_docs
@@ -288,6 +329,30 @@ class TantivyIndex:
     def _generation_path(self) -> Path:
         return self.path / GENERATION_FILE
 
+    def _stored_format(self) -> int | None:
+        """The format a committed index was written in (None: before formats
+        were recorded). A folder never committed to, or a generation file
+        that cannot be read, counts as current: the first is rebuilt anyway
+        (generation 0) and the second is reported as damaged; neither may be
+        emptied here, as another writer may be at work in it."""
+        try:
+            data = json.loads(self._generation_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return INDEX_FORMAT
+        if not isinstance(data, dict):
+            return INDEX_FORMAT
+        value = data.get("format")
+        return value if isinstance(value, int) else None
+
+    def _discard_files(self) -> None:
+        """Empty the folder of an index written in another format: it is only
+        a cache of the store, rebuilt from it."""
+        for child in self.path.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
     def _read_generation(self) -> int:
         path = self._generation_path()
         if not path.exists():
@@ -307,7 +372,7 @@ class TantivyIndex:
         path = self._generation_path()
         temp = path.with_name(path.name + ".tmp")
         with temp.open("w", encoding="utf-8") as handle:
-            json.dump({"generation": generation}, handle)
+            json.dump({"generation": generation, "format": INDEX_FORMAT}, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)

@@ -57,6 +57,7 @@ class StatementStore:
 
     def __init__(self, path: Path, memory_limit: str = "1GB", threads: int | None = None) -> None:
         self.path = path
+        self._generation: int | None = None
         try:
             self.con = duckdb.connect(str(path))
         except duckdb.IOException as exc:
@@ -93,6 +94,8 @@ class StatementStore:
         return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
+        if key == "generation":
+            self._generation = None
         self.con.execute(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
@@ -102,7 +105,15 @@ class StatementStore:
     def generation(self) -> int:
         """Bumped by every committed change; the search index records the
         generation it has seen, so a crash between the two is detectable."""
-        return int(self.get_meta("generation") or 0)
+        # Read on every search, so cached: this process is the store's only
+        # writer (DuckDB's file lock), every change goes through set_meta,
+        # which forgets it, and so does a rolled-back change.
+        if self._generation is None:
+            self._generation = int(self.get_meta("generation") or 0)
+        return self._generation
+
+    def forget_generation(self) -> None:
+        self._generation = None
 
     # -- reading ----------------------------------------------------------------
 
@@ -301,6 +312,7 @@ class StatementStore:
             con.commit()
         except BaseException:
             con.rollback()
+            self.forget_generation()
             raise
         self.collect_garbage()
 
@@ -475,6 +487,7 @@ class IngestTransaction:
             self.open = False
         except BaseException:
             self.rollback()
+            self.store.forget_generation()
             raise
         self.store._active.discard(self.ingest_id)
         self.store.collect_garbage()

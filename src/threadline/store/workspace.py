@@ -78,6 +78,7 @@ class Workspace:
         self.store = StatementStore(self.path / STORE_FILE, memory_limit=memory)
         self._index: SearchIndex | None = None
         self._resolution: Resolution | None = None
+        self._resolved: bool | None = None
 
     # -- opening ------------------------------------------------------------------
 
@@ -240,13 +241,18 @@ class Workspace:
             from threadline.resolve.resolver import Resolution
 
             self._resolution = Resolution(self.store.con, self.path / RESOLVE_DIR)
+            self._resolved = None  # Resolution creates its tables
         return self._resolution
 
     def _has_resolution(self) -> bool:
-        rows = self.store.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'canonical'"
-        ).fetchall()
-        return bool(rows[0][0])
+        # Asked on every search and entity view; the answer changes only when
+        # this process creates the resolution's tables (just above).
+        if self._resolved is None:
+            rows = self.store.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'canonical'"
+            ).fetchall()
+            self._resolved = bool(rows[0][0])
+        return self._resolved
 
     def resolve(
         self, options: ResolveOptions | None = None, progress: Callable[[str], None] | None = None
@@ -400,6 +406,21 @@ class Workspace:
         hits = self.index.search(query)
         canonical = self.resolution.canonical_ids([h.entity_id for h in hits])
         return collapse_hits(hits, canonical)[:limit]
+
+    def search_facets(
+        self,
+        text: str,
+        *,
+        schema: str | None = None,
+        dataset: str | None = None,
+        country: str | None = None,
+    ) -> tuple[int, dict[str, dict[str, int]]]:
+        """How many records match ``text`` under the filters, and the count of
+        each schema, dataset and country among all of them (records, not
+        resolved entities: "12 of the matches come from the leak")."""
+        self.ensure_index()
+        query = SearchQuery(text, schema=schema, dataset=dataset, country=country)
+        return self.index.facets(query)
 
     def ensure_index(self, progress: IndexProgressFn | None = None) -> None:
         """Rebuild the index if a crash left it behind the store."""

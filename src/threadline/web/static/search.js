@@ -77,12 +77,14 @@ function renderResults(data) {
     rows.push(el('tr', {}, el('td', { colspan: 5, className: 'empty', text: 'No entities match.' })));
   }
   fill($('search-results'), rows);
+  // total counts matching source records; the rows are resolved entities,
+  // each of which may hold several of them
   const total = Number(data.total ?? (data.results || []).length);
   const shown = (data.results || []).length;
   const what = state.q ? ` for “${state.q}”` : '';
-  $('search-summary').textContent = `${total.toLocaleString()} result${total === 1 ? '' : 's'}${what}`
-    + (shown < total ? `, showing ${shown.toLocaleString()}` : '');
-  $('search-more').hidden = !(shown < total && state.limit < MAX_LIMIT);
+  $('search-summary').textContent = `${total.toLocaleString()} matching record${total === 1 ? '' : 's'}${what}`
+    + ` · ${shown.toLocaleString()} ${shown === 1 ? 'entity' : 'entities'} shown`;
+  $('search-more').hidden = !(shown >= state.limit && state.limit < MAX_LIMIT);
   for (const f of FACETS) renderFacet(f, data.facets?.[f]);
 }
 
