@@ -18,11 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from threadline.access import tables as t
 from threadline.access.db import AppDatabase
@@ -131,6 +131,15 @@ def _entry(row: Row[Any]) -> AuditEntry:
     )
 
 
+# Built once: one of each per audited request (see users._CURRENT_USER).
+_INSERT_ENTRY = t.audit_log.insert()
+_MOVE_HEAD = (
+    t.audit_head.update()
+    .where(t.audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 class AuditLog:
     def __init__(self, db: AppDatabase, settings: AccessSettings) -> None:
         self.db = db
@@ -167,13 +176,10 @@ class AuditLog:
             details=json.loads(details_json),
             prev_hash=prev_hash,
         )
-        entry = AuditEntry(**{**asdict(entry), "hash": entry.compute_hash()})
-        conn.execute(t.audit_log.insert().values({**asdict(entry), "details": details_json}))
-        conn.execute(
-            t.audit_head.update()
-            .where(t.audit_head.c.id == 1)
-            .values(seq=entry.seq, hash=entry.hash)
-        )
+        entry = replace(entry, hash=entry.compute_hash())
+        row = {**asdict(entry), "details": details_json}
+        conn.execute(_INSERT_ENTRY, row)
+        conn.execute(_MOVE_HEAD, {"new_seq": entry.seq, "new_hash": entry.hash})
         return entry
 
     def entries(

@@ -14,8 +14,9 @@ gets the tables and triggers it lacks (upgrades only add).
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,11 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
+# Built once: read by every audited request (see users._CURRENT_USER).
+_AUDIT_HEAD = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
+_AUDIT_HEAD_FOR_UPDATE = _AUDIT_HEAD.with_for_update()
+
+
 class AppDatabase:
     """One engine, its dialect's quirks, and the tables created on open."""
 
@@ -150,6 +156,9 @@ class AppDatabase:
         # as the user spelled it, less the password
         self.display_url = _redact(make_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if self.is_sqlite else nullcontext()
+        )
         self.engine = self._create_engine()
         try:
             self._setup()
@@ -165,7 +174,14 @@ class AppDatabase:
             return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
         # threads take turns on pooled connections; busy_timeout makes a writer
         # wait for another's BEGIN IMMEDIATE instead of failing at once
-        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as large as the web server's thread pool (40): a request
+        # thread that finds none idle would open, set up and close its own.
+        engine = create_engine(
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=40,
+            max_overflow=10,
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -227,7 +243,11 @@ class AppDatabase:
         """A write transaction. In SQLite it takes the write lock up front
         (BEGIN IMMEDIATE): a deferred transaction that later needs to write can
         fail with 'database is locked' however long it waits."""
-        with self._translate(), self.engine.connect() as conn:
+        # SQLite has one writer at a time. This process's threads queue for it
+        # on a Python lock, handed over at once, rather than in SQLite's busy
+        # handler, which sleeps in growing steps and wastes most of the wait
+        # (other processes, such as the CLI, still meet the busy handler).
+        with self._writer, self._translate(), self.engine.connect() as conn:
             conn.execution_options(threadline_immediate=True)
             with conn.begin():
                 yield conn
@@ -235,9 +255,8 @@ class AppDatabase:
     def lock_audit_head(self, conn: Connection) -> tuple[int, str]:
         """The audit chain's head (last seq and hash), locked until the
         transaction ends, so concurrent appends queue instead of forking."""
-        query = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
-        if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the lock
-            query = query.with_for_update()
+        # SQLite's BEGIN IMMEDIATE already holds the lock
+        query = _AUDIT_HEAD if self.is_sqlite else _AUDIT_HEAD_FOR_UPDATE
         row = conn.execute(query).one()
         return int(row.seq), str(row.hash)
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 
 from threadline.access import tables as t
 from threadline.access.audit import Action, AuditLog
@@ -34,6 +34,14 @@ _BAD_LOGIN = "wrong user name or password"
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+#: Built once: every request looks its session up (see users._CURRENT_USER).
+_SESSION_BY_TOKEN = (
+    select(t.sessions, t.users.c.name, t.users.c.role, t.users.c.active)
+    .join(t.users, t.users.c.id == t.sessions.c.user_id)
+    .where(t.sessions.c.token_hash == bindparam("digest"))
+)
 
 
 @dataclass(frozen=True)
@@ -126,13 +134,8 @@ class Sessions:
         ``AuthenticationFailed`` saying why a session has ended."""
         digest = token_hash(token)
         now = self.settings.clock()
-        query = (
-            select(t.sessions, t.users.c.name, t.users.c.role, t.users.c.active)
-            .join(t.users, t.users.c.id == t.sessions.c.user_id)
-            .where(t.sessions.c.token_hash == digest)
-        )
         with self.db.read() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_SESSION_BY_TOKEN, {"digest": digest}).first()
         if row is None:
             raise AuthenticationFailed("unknown session; log in")
         if row.revoked_at is not None:

@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from threadline import __version__
@@ -84,6 +85,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in anyio's worker threads (40 by default). Their
+        # work is short and mostly holds the GIL or the workspace lock, so
+        # more threads only add switching: dozens of threads fighting for
+        # the GIL cost more CPU than the searches themselves.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.worker_threads
         yield
         state.close()
 

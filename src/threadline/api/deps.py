@@ -29,7 +29,11 @@ CSRF_HEADER = "X-Threadline-Request"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def``
+# dependency in a worker thread, and that hand-over costs more than they do.
+
+
+async def get_state(request: Request) -> AppState:
     state = request.app.state.threadline
     assert isinstance(state, AppState)
     return state
@@ -81,7 +85,7 @@ def current_session(request: Request, state: State) -> Session:
 CurrentSession = Annotated[Session, Depends(current_session)]
 
 
-def current_principal(session: CurrentSession) -> Principal:
+async def current_principal(session: CurrentSession) -> Principal:
     return session.principal
 
 

@@ -4,6 +4,7 @@ in ``AccessSettings`` and pass through unchanged."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from threadline.access import AccessSettings
@@ -21,3 +22,6 @@ class ApiSettings:
     #: mark the session cookie Secure; switch on when serving over HTTPS
     #: (browsers already treat http://localhost as a secure context)
     cookie_secure: bool = False
+    #: threads running request handlers; the workspace serves one request
+    #: at a time, so a few keep the app database and the index busy
+    worker_threads: int = int(os.environ.get("THREADLINE_WORKER_THREADS", "4"))

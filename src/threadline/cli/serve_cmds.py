@@ -32,6 +32,14 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every HTTP request to stderr. Off by default: the audit log "
+            "already records who looked at what, and per-request logging costs CPU.",
+        ),
+    ] = False,
 ) -> None:
     """Start the web application: the JSON API under /api/v1 and the web UI."""
     import uvicorn
@@ -47,4 +55,4 @@ def serve(
         soft_wrap=True,
     )
     # the app's lifespan closes the workspace and the app database on shutdown
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=access_log)
