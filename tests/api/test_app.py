@@ -94,8 +94,8 @@ def test_serve_command_runs_the_app(
 
     served: dict[str, Any] = {}
 
-    def run(app: Any, host: str, port: int, log_level: str) -> None:
-        served.update(app=app, host=host, port=port)
+    def run(app: Any, host: str, port: int, log_level: str, access_log: bool) -> None:
+        served.update(app=app, host=host, port=port, access_log=access_log)
         app.state.threadline.close()
 
     monkeypatch.setattr(uvicorn, "run", run)
@@ -104,6 +104,7 @@ def test_serve_command_runs_the_app(
     code, _, err = cli("-w", str(copy), "serve", "--port", "9999")
     assert code == 0, err
     assert (served["host"], served["port"]) == ("127.0.0.1", 9999)
+    assert served["access_log"] is False  # the audit log records the looks
     assert "http://127.0.0.1:9999/" in err
     code, _, err = cli("-w", str(copy), "serve", "--db", "mysql://x@y/z")
     assert code == 10

@@ -46,7 +46,12 @@ class AuditTrail:
         action: Action = Action.SEARCH,
     ) -> None:
         """Raise unless ``principal`` may do ``action`` here: a case they are a
-        member of, or a non-empty stated purpose. ``record()`` checks the same."""
+        member of, or a non-empty stated purpose. ``record()`` checks the same
+        against the database, before anything done is returned; so without a
+        case this early check needs no read (it is on every search's path)."""
+        if case_id is None:
+            _check_purpose(principal, action, purpose)
+            return
         with self.db.read() as conn:
             self._check(conn, principal, action, case_id, purpose)
 
@@ -58,23 +63,14 @@ class AuditTrail:
         case_id: str | None,
         purpose: str | None,
     ) -> tuple[Principal, str | None]:
-        if action not in DATA_ACTIONS:
-            raise ValueError(f"{action} is not a data action; use one of {list(DATA_ACTIONS)}")
         principal = current(conn, principal)
-        require(principal, DATA_ACTIONS[action])
-        clean = (purpose or "").strip() or None
-        if clean is not None and len(clean) > MAX_PURPOSE:
-            raise InputError(f"purpose too long: {len(clean)} characters, at most {MAX_PURPOSE}")
-        if case_id is not None:
-            if conn.scalar(select(t.cases.c.id).where(t.cases.c.id == case_id)) is None:
-                raise CaseNotFound(f"no case with id {case_id!r}")
-            relation = relation_of(conn, case_id, principal.user_id)
-            require(principal, Permission.READ_CASE, relation, case_id)
-        elif clean is None:
-            raise PurposeRequired(
-                f"a {action} needs a case or a stated purpose: name a case you are a member "
-                "of, or say why you are looking (for example 'due diligence on supplier X')"
-            )
+        if case_id is None:
+            return principal, _check_purpose(principal, action, purpose)
+        clean = _check_purpose(principal, action, purpose, case_given=True)
+        if conn.scalar(select(t.cases.c.id).where(t.cases.c.id == case_id)) is None:
+            raise CaseNotFound(f"no case with id {case_id!r}")
+        relation = relation_of(conn, case_id, principal.user_id)
+        require(principal, Permission.READ_CASE, relation, case_id)
         return principal, clean
 
     def record(
@@ -201,3 +197,23 @@ class AuditTrail:
         with self.db.read() as conn:
             require(current(conn, actor), Permission.READ_AUDIT)
         return self.log.verify()
+
+
+def _check_purpose(
+    principal: Principal, action: Action, purpose: str | None, *, case_given: bool = False
+) -> str | None:
+    """The checks that need no database: a data action the role may do, and a
+    stated purpose of sensible length (required when no case is given).
+    Returns the purpose, stripped, or None."""
+    if action not in DATA_ACTIONS:
+        raise ValueError(f"{action} is not a data action; use one of {list(DATA_ACTIONS)}")
+    require(principal, DATA_ACTIONS[action])
+    clean = (purpose or "").strip() or None
+    if clean is not None and len(clean) > MAX_PURPOSE:
+        raise InputError(f"purpose too long: {len(clean)} characters, at most {MAX_PURPOSE}")
+    if clean is None and not case_given:
+        raise PurposeRequired(
+            f"a {action} needs a case or a stated purpose: name a case you are a member "
+            "of, or say why you are looking (for example 'due diligence on supplier X')"
+        )
+    return clean
