@@ -5,7 +5,9 @@ clusters at once."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from typing import Any
 
 from api_helpers import PURPOSE, Api
 
@@ -122,3 +124,29 @@ def test_review_queue_and_judgements(api: Api) -> None:
     assert api.post("mark", "/judgements", json=body).status_code == 200
     members = api.get("mark", f"/entities/{left}", params=SCOPE).json()["members"]
     assert right not in members
+
+
+def test_search_waits_for_a_busy_workspace(api: Api) -> None:
+    """A search runs at once when the workspace is free, and otherwise waits
+    in a worker thread for the request holding it (an ingest, an export)."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with api.state.data():
+            held.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(5)
+    answers: list[Any] = []
+    asker = threading.Thread(
+        target=lambda: answers.append(api.get("vera", "/search", params={"q": "Cobalt", **SCOPE}))
+    )
+    asker.start()
+    asker.join(0.5)
+    assert asker.is_alive() and not answers  # waiting for the workspace
+    release.set()
+    asker.join(20)
+    holder.join(5)
+    assert answers[0].status_code == 200 and answers[0].json()["results"]

@@ -65,7 +65,7 @@ def _token(request: Request) -> tuple[str, bool] | None:
     return None
 
 
-def current_session(request: Request, state: State) -> Session:
+async def current_session(request: Request, state: State) -> Session:
     found = _token(request)
     if found is None:
         raise AuthenticationFailed(
@@ -79,7 +79,8 @@ def current_session(request: Request, state: State) -> Session:
             f"a {request.method} request authenticated by cookie needs the header "
             f"'{CSRF_HEADER}: 1' (a guard against cross-site requests)"
         )
-    return Session(state.access.authenticate(token), token)
+    principal = await state.on_app_db(lambda: state.access.authenticate(token))
+    return Session(principal, token)
 
 
 CurrentSession = Annotated[Session, Depends(current_session)]

@@ -15,7 +15,7 @@ router = APIRouter(tags=["search"])
 
 
 @router.get("/search")
-def search(
+async def search(
     principal: CurrentUser,
     state: State,
     q: Annotated[str, Query(min_length=1, max_length=500, description="Names or text.")],
@@ -28,23 +28,22 @@ def search(
 ) -> dict[str, Any]:
     # refused users never reach the index; the entry itself is written once
     # the result count is known, and before anything is returned
-    state.access.audit.require_purpose(principal, case, purpose, Action.SEARCH)
+    # async, with its short steps run at once where that is safe (see
+    # AppState.on_workspace and on_app_db): the busiest request of all
+    audit = state.access.audit
+    await state.on_app_db(lambda: audit.require_purpose(principal, case, purpose, Action.SEARCH))
     filters = {
         k: v for k, v in {"schema": schema, "dataset": dataset, "country": country}.items() if v
     }
-    with state.data() as ws:
-        page = search_page(
-            ws,
-            q,
-            schema=schema,
-            dataset=dataset,
-            country=country,
-            limit=limit,
-        )
+    page = await state.on_workspace(
+        lambda ws: search_page(ws, q, schema=schema, dataset=dataset, country=country, limit=limit)
+    )
     details: dict[str, Any] = {"results": page["total"]}
     if filters:
         details["filters"] = filters
-    state.access.audit.record(
-        principal, Action.SEARCH, case_id=case, purpose=purpose, target=q, details=details
+    await state.on_app_db(
+        lambda: audit.record(
+            principal, Action.SEARCH, case_id=case, purpose=purpose, target=q, details=details
+        )
     )
     return page

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+from starlette.concurrency import run_in_threadpool
 
 from threadline.access import AccessControl
 from threadline.access.judgements import missing_from
@@ -30,6 +33,8 @@ from threadline.api.settings import ApiSettings
 from threadline.graph.cache import graph_key
 from threadline.graph.structure import Graph
 from threadline.store.workspace import Workspace
+
+T = TypeVar("T")
 
 
 class AppState:
@@ -74,6 +79,33 @@ class AppState:
         """The workspace, for this thread alone until the block ends."""
         with self._lock:
             yield self.workspace
+
+    async def on_workspace(self, work: Callable[[Workspace], T]) -> T:
+        """``work(workspace)`` for a short request (a search): run at once on
+        the event loop when the workspace is free, which saves the hand-over
+        to a worker thread (it costs more than the search), or in a worker
+        thread when another request holds it, so the loop never waits on a
+        long ingest or export."""
+        if self._lock.acquire(blocking=False):
+            try:
+                return work(self.workspace)
+            finally:
+                self._lock.release()
+
+        def locked() -> T:
+            with self.data() as ws:
+                return work(ws)
+
+        return await run_in_threadpool(locked)
+
+    async def on_app_db(self, work: Callable[[], T]) -> T:
+        """``work()`` against the app database for a short request: at once
+        for the embedded SQLite file (reads never wait in WAL mode, writes
+        take a moment), in a worker thread for a database server, whose
+        round trips must not stall the event loop."""
+        if self.access.db.is_sqlite:
+            return work()
+        return await run_in_threadpool(work)
 
     def graph(self, ws: Workspace) -> Graph:
         """The link graph; call inside :meth:`data`."""
