@@ -232,17 +232,18 @@ class TantivyIndex:
             for name, field in FACET_FIELDS.items()
         }
         try:
-            # the stubs leave out SearchResult.count, which the engine sets
-            # when asked to count
-            total = searcher.search(built, limit=1, count=True).count  # type: ignore[attr-defined]
-            result = searcher.aggregate(built, aggs) if total else {}
+            result = searcher.aggregate(built, aggs)
         except ValueError as exc:
             raise SearchError(f"Search failed in the index at {self.path}: {exc}") from exc
         counts: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:
             buckets = result.get(name, {}).get("buckets", [])
             counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
-        return int(total or 0), counts
+        # Every document has exactly one schema, so the schema buckets (and
+        # what did not fit in them) count the matches: no second query.
+        schema = result.get("schema", {})
+        total = sum(counts["schema"].values()) + int(schema.get("sum_other_doc_count", 0))
+        return total, counts
 
     def count(self) -> int:
         return self._index.searcher().num_docs
