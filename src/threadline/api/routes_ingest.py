@@ -4,9 +4,10 @@ entities, problems) and the ingest itself, with the same form fields as
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import APIRouter, Depends, Form, UploadFile
 
 from threadline.api.deps import CurrentUser, State
 from threadline.api.ingest_preview import preview
@@ -28,10 +29,22 @@ Encoding = Annotated[str, Form(max_length=40)]
 Sheet = Annotated[str | None, Form(max_length=100)]
 
 
-@router.post("/preview")
-def ingest_preview(
-    principal: CurrentUser,
-    state: State,
+@dataclass(frozen=True)
+class IngestForm:
+    """The form both routes take: a file and ``threadline ingest``'s options."""
+
+    file: UploadFile
+    dataset: str
+    schema: str | None
+    maps: list[str]
+    keys: list[str]
+    mapping: str | None
+    format: str | None
+    encoding: str
+    sheet: str | None
+
+
+async def ingest_form(
     file: UploadFile,
     dataset: Dataset,
     schema_name: Schema = None,
@@ -41,22 +54,32 @@ def ingest_preview(
     format: Format = None,
     encoding: Encoding = "utf-8",
     sheet: Sheet = None,
-) -> dict[str, Any]:
+) -> IngestForm:
+    return IngestForm(
+        file, dataset, schema_name or None, maps or [], keys or [], mapping, format, encoding, sheet
+    )
+
+
+Upload = Annotated[IngestForm, Depends(ingest_form)]
+
+
+@router.post("/preview")
+def ingest_preview(principal: CurrentUser, form: Upload) -> dict[str, Any]:
     """What an ingest of this file would load, from its first rows; nothing
     is written."""
     require_ingest(principal)
-    with saved_upload(file, mapping) as upload:
+    with saved_upload(form.file, form.mapping) as upload:
         return preview(
             upload.path,
             upload.path.name,
-            dataset,
+            form.dataset,
             mapping=upload.mapping,
-            schema=schema_name or None,
-            maps=maps or [],
-            keys=keys or [],
-            fmt=format,
-            encoding=encoding,
-            sheet=sheet,
+            schema=form.schema,
+            maps=form.maps,
+            keys=form.keys,
+            fmt=form.format,
+            encoding=form.encoding,
+            sheet=form.sheet,
         )
 
 
@@ -64,31 +87,23 @@ def ingest_preview(
 def ingest(
     principal: CurrentUser,
     state: State,
-    file: UploadFile,
-    dataset: Dataset,
-    schema_name: Schema = None,
-    maps: Maps = None,
-    keys: Keys = None,
-    mapping: MappingText = None,
-    format: Format = None,
-    encoding: Encoding = "utf-8",
-    sheet: Sheet = None,
+    form: Upload,
     on_error: Annotated[Literal["fail", "skip"], Form()] = "fail",
 ) -> dict[str, Any]:
     """Load the file into ``dataset`` (all or nothing, unless ``on_error``
     is ``skip``); re-sending a file of the same name replaces what it loaded."""
     require_ingest(principal)
-    with saved_upload(file, mapping) as upload, state.data() as ws:
+    with saved_upload(form.file, form.mapping) as upload, state.data() as ws:
         report = ws.ingest(
             upload.path,
-            dataset,
+            form.dataset,
             upload.mapping,
-            schema=schema_name or None,
-            maps=maps or [],
-            keys=keys or [],
-            format=format,
-            encoding=encoding,
-            sheet=sheet,
+            schema=form.schema,
+            maps=form.maps,
+            keys=form.keys,
+            format=form.format,
+            encoding=form.encoding,
+            sheet=form.sheet,
             on_error=on_error,
         )
     data = report.to_dict()
