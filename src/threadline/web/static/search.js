@@ -67,7 +67,7 @@ function renderResults(data) {
   const rows = (data.results || []).map((r) => el('tr', { dataset: { entityId: r.id } },
     el('td', {}, entityLink(r.id, r.caption, { testid: 'result-link' }),
       (r.members || []).length > 1
-        ? el('span', { className: 'muted small merged-count', dataset: { testid: 'merged-count' }, text: ` ${r.members.length} records merged` })
+        ? el('span', { className: 'muted small merged-count', dataset: { testid: 'merged-count' }, text: ` ${r.members.length} of its records match`, title: 'a resolved entity: several of its source records match the query' })
         : null),
     el('td', {}, el('span', { className: 'badge badge-schema', text: r.schema })),
     el('td', { className: 'chips' }, chips(r.datasets)),
