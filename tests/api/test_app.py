@@ -15,6 +15,7 @@ from api_helpers import API, Api
 
 from threadline.api.headers import SECURITY_HEADERS
 from threadline.errors import WorkspaceNotFound
+from threadline.store.workspace import Workspace
 
 
 def test_openapi_document_lists_the_routes(api: Api) -> None:
@@ -101,8 +102,14 @@ def test_serve_command_runs_the_app(
     monkeypatch.setattr(uvicorn, "run", run)
     copy = tmp_path / "ws"
     shutil.copytree(template_workspace, copy)
+    # an index of an older format: rebuilt before serving, with progress
+    (copy / "index" / "threadline-generation.json").write_text('{"generation": 1}')
     code, _, err = cli("-w", str(copy), "serve", "--port", "9999")
     assert code == 0, err
+    assert "search index is behind the store; rebuilding it" in err
+    with Workspace.open(copy) as ws:
+        assert ws.index.generation == ws.store.generation
+        assert ws.search("Ivan Petrov")
     assert (served["host"], served["port"]) == ("127.0.0.1", 9999)
     assert served["access_log"] is False  # the audit log records the looks
     assert "http://127.0.0.1:9999/" in err

@@ -54,6 +54,10 @@ class AppState:
         try:
             #: how many judgements the start replayed into the workspace
             self.judgements_replayed = self._replay_judgements()
+            # A search index behind the store (a crash, an older index format)
+            # is rebuilt now, before serving, not inside the first search,
+            # which runs on the event loop (see on_workspace).
+            self.workspace.ensure_index()
         except BaseException:
             self.access.close()
             self.workspace.close()
