@@ -66,6 +66,16 @@ def open_workspace() -> Workspace:
     return Workspace.find(Options.workspace)
 
 
+def catch_up_index(ws: Workspace) -> None:
+    """Rebuild the search index, with progress, when it is behind the store
+    (a crash, or an index of an older format), rather than silently inside
+    the first search."""
+    if ws.index.generation != ws.store.generation:
+        err.print("The search index is behind the store; rebuilding it first.")
+        with count_progress("indexing") as progress:
+            ws.ensure_index(progress)
+
+
 class OnErrorChoice(StrEnum):
     fail = "fail"
     skip = "skip"
@@ -171,6 +181,7 @@ def search(
 ) -> None:
     """Search entities by name and text."""
     with open_workspace() as ws:
+        catch_up_index(ws)
         hits = ws.search(query, schema=schema, dataset=dataset, country=country, limit=limit)
     if as_json:
         emit_json([hit.__dict__ for hit in hits])

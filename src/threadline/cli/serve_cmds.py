@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from threadline.cli.app import app, open_workspace
-from threadline.cli.output import count_progress, err
+from threadline.cli.app import app, catch_up_index, open_workspace
+from threadline.cli.output import err
 
 
 @app.command()
@@ -48,12 +48,7 @@ def serve(
 
     with open_workspace() as ws:
         path = ws.path  # the server opens it itself; DuckDB allows one writer
-        if ws.index.generation != ws.store.generation:
-            # behind the store (a crash, an index of an older format): rebuild
-            # it here, with progress, rather than silently at the server's start
-            err.print("The search index is behind the store; rebuilding it first.")
-            with count_progress("indexing") as progress:
-                ws.ensure_index(progress)
+        catch_up_index(ws)
     application = create_app(path, db)
     where = escape(f"http://{host}:{port}/")
     err.print(
