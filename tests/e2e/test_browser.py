@@ -50,7 +50,10 @@ class Session:
         self.shots: list[Path] = []
 
     def goto(self, path: str) -> Page:
+        """Open a page and wait until its script has set it up."""
         self.page.goto(self.server.url + path)
+        if "/login" not in self.page.url:
+            expect(self.page.locator("body[data-ready=true]")).to_have_count(1)
         return self.page
 
     def login(self) -> None:
@@ -84,8 +87,8 @@ def test_analyst_investigates_and_admin_audits(
     olga = Session(browser, server, shots_folder, "olga")
     page = olga.page
 
-    # -- log in: the search page, no case yet
-    olga.goto("/")
+    # -- log in: the search page sends a stranger to the login page
+    page.goto(server.url + "/")
     expect(page).to_have_url(re.compile(r"/login"))
     olga.shot("login")
     olga.login()
@@ -264,7 +267,7 @@ def test_analyst_investigates_and_admin_audits(
     row = users.locator("tr[data-user='olga']")
     row.get_by_role("button", name=re.compile("end sessions|revoke", re.I)).click()
     expect(ada.page.get_by_test_id("toasts")).to_contain_text("olga")
-    olga.goto("/cases")
+    page.goto(server.url + "/cases")
     expect(page).to_have_url(re.compile(r"/login"))
     ada.shot("after-revoke")
     assert ada.errors == []

@@ -236,7 +236,9 @@ export function banner(message) {
  * instead of leaving a half-drawn page with no word.
  */
 export function start(main) {
-  main().catch((error) => {
+  // data-ready tells browser tests (and anyone scripting the page) that its
+  // handlers are in place
+  main().then(() => { document.body.dataset.ready = 'true'; }).catch((error) => {
     if (error instanceof ApiError) return;
     console.error(error);
     banner(`This page failed: ${error.message}. Reload it; if that does not help, report it.`);

@@ -90,6 +90,12 @@ function renderResults(data) {
 
 async function run() {
   writeUrl();
+  if (!state.q) {
+    // the API searches text; facets only narrow a search
+    $('search-summary').textContent = 'Type a query to search all datasets.';
+    $('search-input').focus();
+    return;
+  }
   state.asked = true;
   const needed = !hasScope();
   $('scope-needed').hidden = !needed;
@@ -113,7 +119,8 @@ async function main() {
   readUrl();
   await boot();
   const input = $('search-input');
-  input.value = state.q;
+  // keep what the analyst typed while the page was starting
+  if (state.q || !input.value) input.value = state.q;
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
     state.q = input.value.trim();
