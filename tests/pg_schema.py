@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -45,3 +46,14 @@ def fresh_schema(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def app_db_url(kind: str, folder: Path, prefix: str) -> Iterator[str]:
+    """An empty app database: a SQLite file in ``folder`` (``kind``
+    "sqlite"), or a fresh PostgreSQL schema (``kind`` "postgresql")."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'app.sqlite'}"
+        return
+    with fresh_schema(prefix) as url:
+        yield url

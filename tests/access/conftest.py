@@ -15,16 +15,13 @@ from pathlib import Path
 import pytest
 from access_helpers import CHEAP_HASHER, PASSWORD, Clock, People
 
-from pg_schema import fresh_schema
+from pg_schema import app_db_url
 from threadline.access import AccessControl, AccessSettings, Principal, Role
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'app.sqlite'}"
-        return
-    with fresh_schema("test_access") as url:
+    with app_db_url(request.param, tmp_path, "test_access") as url:
         yield url
 
 

@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from ftm_records import ent, write_ftm
 from threadline.access import AccessControl, AccessSettings, Principal, Role
 from threadline.access.settings import utc_now
 from threadline.api import ApiSettings
@@ -33,14 +33,6 @@ PASSWORD = "correct horse battery"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 API = "/api/v1"
 PURPOSE = "due diligence on the harbour contracts"
-
-
-def ent(entity_id: str, schema: str, **props: Any) -> dict[str, Any]:
-    return {
-        "id": entity_id,
-        "schema": schema,
-        "properties": {k: v if isinstance(v, list) else [v] for k, v in props.items()},
-    }
 
 
 REGISTRY = [
@@ -141,11 +133,6 @@ def crowd(n: int = 120, seed: int = 7) -> list[dict[str, Any]]:
                 number = str(rng.randint(100000, 999999))
                 out.append(ent(eid, "Company", name=name, registrationNumber=number))
     return out
-
-
-def write_ftm(path: Path, entities: list[dict[str, Any]]) -> Path:
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in entities))
-    return path
 
 
 def build_workspace(path: Path) -> None:

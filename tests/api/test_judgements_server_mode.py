@@ -19,7 +19,7 @@ import pytest
 from api_helpers import PEOPLE, PURPOSE, Api, api_settings, make_api
 from fastapi.testclient import TestClient
 
-from pg_schema import fresh_schema
+from pg_schema import app_db_url
 from threadline.access.judgements import JudgementLog
 from threadline.api import create_app
 from threadline.errors import AppDatabaseError
@@ -36,10 +36,7 @@ IVAN = ("leak-ivan", "p-ivan")
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty app database, outside any workspace so that it outlives one."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'app.sqlite'}"
-        return
-    with fresh_schema("test_judgements") as url:
+    with app_db_url(request.param, tmp_path, "test_judgements") as url:
         yield url
 
 

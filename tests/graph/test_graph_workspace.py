@@ -7,27 +7,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import orjson
 import pytest
 from typer.testing import CliRunner
 
+from ftm_records import ent, write_ftm
 from threadline.cli.app import app
 from threadline.errors import EntityNotFound, InputError
 from threadline.graph.filters import EdgeFilter
 from threadline.graph.ownership import owners
 from threadline.graph.paths import shortest_path
 from threadline.store.workspace import Workspace
-
-
-def ent(entity_id: str, schema: str, **props: Any) -> dict[str, Any]:
-    return {
-        "id": entity_id,
-        "schema": schema,
-        "properties": {k: v if isinstance(v, list) else [v] for k, v in props.items()},
-    }
-
 
 REGISTRY = [
     ent("p-ivan", "Person", name="Ivan Petrov", phone="+7 495 123 4567"),
@@ -51,18 +41,13 @@ LEAK = [
 ]
 
 
-def write(path: Path, entities: list[dict[str, Any]]) -> Path:
-    path.write_bytes(b"".join(orjson.dumps({k: v for k, v in e.items()}) + b"\n" for e in entities))
-    return path
-
-
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     for e in LEAK:
         e["properties"] = {k: v for k, v in e["properties"].items() if v != [None]}
     workspace = Workspace.init(tmp_path / "ws")
-    workspace.ingest(write(tmp_path / "registry.ftm.json", REGISTRY), dataset="registry")
-    workspace.ingest(write(tmp_path / "leak.ftm.json", LEAK), dataset="leak")
+    workspace.ingest(write_ftm(tmp_path / "registry.ftm.json", REGISTRY), dataset="registry")
+    workspace.ingest(write_ftm(tmp_path / "leak.ftm.json", LEAK), dataset="leak")
     yield workspace
     workspace.close()
 
@@ -223,7 +208,7 @@ def test_merged_node_is_named_as_most_of_its_records_name_it(tmp_path: Path) -> 
         ent("d", "Person", name="Anna Sidorova"),
     ]
     with Workspace.init(tmp_path / "ws") as ws:
-        ws.ingest(write(tmp_path / "people.ftm.json", people), dataset="people")
+        ws.ingest(write_ftm(tmp_path / "people.ftm.json", people), dataset="people")
         ws.resolve()
         ws.judge("a", "b", "same", user="test")
         ws.judge("a", "c", "same", user="test")

@@ -5,10 +5,9 @@ non-matches to learn from), written as FtM entity JSON lines."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from typing import Any
 
-import orjson
+from ftm_records import ent, write_ftm
 
 FIRST = [
     "Anna",
@@ -130,19 +129,11 @@ TRADES = [
 
 
 def person(eid: str, name: str, **props: Any) -> dict[str, Any]:
-    properties = {
-        "name": [name],
-        **{k: v if isinstance(v, list) else [v] for k, v in props.items()},
-    }
-    return {"id": eid, "schema": "Person", "properties": properties}
+    return ent(eid, "Person", name=name, **props)
 
 
 def company(eid: str, name: str, **props: Any) -> dict[str, Any]:
-    properties = {
-        "name": [name],
-        **{k: v if isinstance(v, list) else [v] for k, v in props.items()},
-    }
-    return {"id": eid, "schema": "Company", "properties": properties}
+    return ent(eid, "Company", name=name, **props)
 
 
 def crowd(n: int = 300, seed: int = 7) -> list[dict[str, Any]]:
@@ -183,13 +174,6 @@ def crowd(n: int = 300, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
-def write_ftm(path: Path, entities: list[dict[str, Any]]) -> Path:
-    with path.open("wb") as fh:
-        for entity in entities:
-            fh.write(orjson.dumps(entity) + b"\n")
-    return path
-
-
 # Known duplicates, hidden in the crowd by the tests.
 PETROV = [
     person("reg-petrov", "Ivan Petrov", birthDate="1971-03-14", nationality="ru"),
@@ -209,3 +193,5 @@ COBALT = [
         "other-cobalt", "Cobalt Marine Limited", registrationNumber="HE 999001", jurisdiction="cy"
     ),
 ]
+
+__all__ = ["COBALT", "PETROV", "company", "crowd", "person", "write_ftm"]

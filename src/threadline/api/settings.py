@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from threadline.access import AccessSettings
+from threadline.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -24,4 +25,14 @@ class ApiSettings:
     cookie_secure: bool = False
     #: threads running request handlers; the workspace serves one request
     #: at a time, so a few keep the app database and the index busy
-    worker_threads: int = int(os.environ.get("THREADLINE_WORKER_THREADS", "4"))
+    worker_threads: int = field(default_factory=lambda: _env_int("THREADLINE_WORKER_THREADS", 4))
+
+
+def _env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment, or a clear error."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InputError(f"${name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
