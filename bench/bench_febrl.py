@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 def febrl_entity(rec_id: str, row: pd.Series, dataset: str) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def peak_rss_mib() -> float:
 
 def run_threadline(data: Path, work: Path, clusters_out: Path) -> dict[str, Any]:
     from threadline.resolve.resolver import ResolveOptions
-    from threadline.store.workspace import Workspace
+    from threadline.workspace import Workspace
 
     started = time.perf_counter()
     ws = Workspace.init(work / "ws")

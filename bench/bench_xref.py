@@ -329,7 +329,7 @@ def run_threadline_child(data: Path, work: Path) -> None:
     import csv
 
     from threadline.resolve.resolver import ResolveOptions
-    from threadline.store.workspace import Workspace
+    from threadline.workspace import Workspace
 
     started = time.perf_counter()
     ws = Workspace.init(work / "ws")

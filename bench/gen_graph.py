@@ -1,6 +1,6 @@
 """A seeded generator of a large investigative link graph, in the table shapes
 :meth:`threadline.graph.structure.Graph.from_tables` takes (``NODE_SCHEMA`` and
-``EDGE_SCHEMA`` in ``threadline.graph.extract``).
+``EDGE_SCHEMA`` in ``threadline.model.links``).
 
 Nodes: about half companies, 45% people, the rest public bodies and contracts,
 with FtM-like hashed ids (``co-3fa2b1c9d0e1``) and made-up names.

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 #: entity id -> (schema name, {property: set of values})
 Snapshot = dict[str, tuple[str, dict[str, frozenset[str]]]]

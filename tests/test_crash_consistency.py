@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 ROWS = 20_001  # not a multiple of any plausible batch size
 COLUMNS = ["id", "name", "alias", "dob", "country", "passport", "email", "notes"]
@@ -43,7 +43,7 @@ QUICK: dict[str, Any] = {"schema": "Person", "maps": MAPS, "keys": ["id"]}
 
 CHILD = """
 import sys
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 ws = Workspace.open(sys.argv[1])
 print("ready", flush=True)

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from threadline.errors import InputError, MappingError, RejectedValue, ThreadlineError
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 QUICK: dict[str, Any] = {"schema": "Person", "maps": ["name=name", "birthDate=dob"], "keys": ["id"]}
 GOOD_ROWS = [["1", "Ivan Petrov", "1971-03-02"], ["2", "Maria Ivanova", "1980"]]

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from threadline.errors import DatasetNotFound
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 DATASET = "people"
 

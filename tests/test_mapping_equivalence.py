@@ -27,7 +27,7 @@ from followthemoney.util import sanitize_text
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 DATASET = "eqv"
 

@@ -14,7 +14,7 @@ from threadline.errors import (
 from threadline.ingest.pipeline import IngestReport
 from threadline.model.entity import Entity
 from threadline.search.base import SearchHit
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 __version__ = "0.1.0"
 

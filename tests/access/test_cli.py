@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from threadline.access import AccessControl
 from threadline.access.db import embedded_url
 from threadline.cli.app import app
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 Cli = Callable[..., tuple[int, str, str]]
 

@@ -26,7 +26,7 @@ from threadline.access import AccessControl, AccessSettings, Principal, Role
 from threadline.access.settings import utc_now
 from threadline.api import ApiSettings
 from threadline.api.state import AppState
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 PASSWORD = "correct horse battery"
 # argon2's cheapest parameters: the tests log in hundreds of times

@@ -15,7 +15,7 @@ from api_helpers import API, Api
 
 from threadline.api.headers import SECURITY_HEADERS
 from threadline.errors import WorkspaceNotFound
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 def test_openapi_document_lists_the_routes(api: Api) -> None:

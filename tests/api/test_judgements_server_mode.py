@@ -25,7 +25,7 @@ from threadline.api import create_app
 from threadline.errors import AppDatabaseError
 from threadline.resolve.judgements import Judgement
 from threadline.resolve.resolver import Resolution
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 # not merged by the resolver (they wait in the review queue)...
 COBALT = ("leak-cobalt", "reg-cobalt")

@@ -20,7 +20,7 @@ from e2e_helpers import ACCOUNTS, CHROMIUM, PASSWORD, THREADLINE, Server, free_p
 from threadline.access import AccessControl
 from threadline.access.policy import Principal
 from threadline.demo.sources import DEMO_SOURCES
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 @pytest.fixture(scope="session")

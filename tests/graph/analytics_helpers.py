@@ -11,8 +11,8 @@ import networkx as nx
 import pyarrow as pa
 from hypothesis import strategies as st
 
-from threadline.graph.extract import EDGE_SCHEMA, NODE_SCHEMA
 from threadline.graph.structure import Graph
+from threadline.model.links import EDGE_SCHEMA, NODE_SCHEMA
 
 #: (source index, target index, edge type)
 Edge = tuple[int, int, str]

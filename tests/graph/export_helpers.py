@@ -9,8 +9,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from threadline.graph.extract import EDGE_SCHEMA, NODE_SCHEMA
 from threadline.graph.structure import Graph
+from threadline.model.links import EDGE_SCHEMA, NODE_SCHEMA
 
 NASTY = 'O\'Brien "X" \\ y'
 MARKUP = "Acme <Holdings> & Co\nLtd"

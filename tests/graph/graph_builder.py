@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from threadline.graph.extract import EDGE_SCHEMA, NODE_SCHEMA
 from threadline.graph.structure import Graph
+from threadline.model.links import EDGE_SCHEMA, NODE_SCHEMA
 
 
 @dataclass

@@ -17,7 +17,7 @@ from threadline.errors import EntityNotFound, InputError
 from threadline.graph.filters import EdgeFilter
 from threadline.graph.ownership import owners
 from threadline.graph.paths import shortest_path
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 REGISTRY = [
     ent("p-ivan", "Person", name="Ivan Petrov", phone="+7 495 123 4567"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from nomenklatura.resolver.edge import Edge
 from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
 from threadline.errors import InputError, JudgementError
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 def test_judgements_round_trip_through_nomenklatura_format(

@@ -12,7 +12,7 @@ from resolve_helpers import COBALT, PETROV, company, crowd, person, write_ftm
 
 from threadline.errors import JudgementError, ResolveError
 from threadline.resolve.resolver import ResolveOptions
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 def canonical(ws: Workspace, entity_id: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
 from threadline.resolve.resolver import ResolveOptions
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 pytest.importorskip("pyspark")
 

@@ -15,7 +15,7 @@ from threadline.api.deps import CaseParam, CurrentUser, PurposeParam, State
 from threadline.api.exports import build_export
 from threadline.errors import DatasetNotFound, EntityNotFound, InputError
 from threadline.model.entity import Entity
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 router = APIRouter(tags=["export"])
 

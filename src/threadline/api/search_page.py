@@ -13,7 +13,7 @@ from followthemoney import model
 
 from threadline.errors import InputError
 from threadline.search.base import SearchHit
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 
 def check_schema(name: str | None) -> None:

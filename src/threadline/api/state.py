@@ -32,7 +32,7 @@ from threadline.access.judgements import missing_from
 from threadline.api.settings import ApiSettings
 from threadline.graph.cache import graph_key
 from threadline.graph.structure import Graph
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 T = TypeVar("T")
 

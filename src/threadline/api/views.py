@@ -11,7 +11,7 @@ from threadline.graph.paths import neighbours
 from threadline.graph.structure import Graph
 from threadline.graph.views import node_dict
 from threadline.model.entity import Entity
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 #: an entity page lists at most this many linked entities
 RELATIONS_LIMIT = 500

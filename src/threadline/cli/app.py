@@ -24,7 +24,7 @@ from threadline.cli.output import (
 )
 from threadline.errors import InputError, ThreadlineError, WorkspaceError
 from threadline.model.entity import Entity
-from threadline.store.workspace import CONFIG_FILE, Workspace
+from threadline.workspace import CONFIG_FILE, Workspace
 
 app = typer.Typer(
     name="threadline",

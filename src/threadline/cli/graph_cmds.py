@@ -22,7 +22,7 @@ from threadline.graph.views import (
     ownership_dict,
     paths_dict,
 )
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 graph_app = typer.Typer(
     help="Follow links between resolved entities: neighbours, paths, owners, networks.",

@@ -19,7 +19,7 @@ from threadline.cli.output import emit_json, err, out, show_progress
 from threadline.errors import ResolveError
 from threadline.model.entity import Entity
 from threadline.resolve.explain import Explanation
-from threadline.store.workspace import Workspace
+from threadline.workspace import Workspace
 
 judgements_app = typer.Typer(
     help="Export and import judgements (nomenklatura's resolver format).",

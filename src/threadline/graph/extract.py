@@ -18,68 +18,17 @@ import pyarrow as pa
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-NODE_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("schema", pa.string()),
-        ("caption", pa.string()),
-        # Source entity ids merged into this node (just the node id if unmerged).
-        ("members", pa.list_(pa.string())),
-    ]
+from threadline.model.links import (
+    EDGE_SCHEMA,
+    IGNORED_REFERENCES,
+    NODE_SCHEMA,
+    PIVOT_CAP,
+    PIVOT_TYPES,
+    edge_schemata,
 )
-
-EDGE_SCHEMA = pa.schema(
-    [
-        # The FtM entity the edge comes from: the link entity itself (an
-        # Ownership's id) or the entity holding the reference property.
-        ("edge_id", pa.string()),
-        # link: an FtM edge schema; reference: an entity property; pivot: a shared value
-        ("kind", pa.string()),
-        # The edge schema (Ownership) or the property name (authority, phone).
-        ("type", pa.string()),
-        ("source", pa.string()),
-        ("target", pa.string()),
-        # The entity ids as stated in the source, before resolution.
-        ("source_member", pa.string()),
-        ("target_member", pa.string()),
-        ("label", pa.string()),
-        ("start_date", pa.string()),
-        ("end_date", pa.string()),
-        # Percent (0-100); null when not stated or not a number.
-        ("percentage", pa.float64()),
-        ("datasets", pa.list_(pa.string())),
-        ("statement_ids", pa.list_(pa.string())),
-    ]
-)
-
-#: Properties that point at supporting documents, not at a relationship.
-IGNORED_REFERENCES = frozenset({"proof"})
-
-#: Pivot kinds a user can switch on, and the FtM property types behind them.
-PIVOT_TYPES: dict[str, tuple[str, ...]] = {
-    "phone": ("phone",),
-    "email": ("email",),
-    "address": ("address",),
-    "iban": ("iban",),
-    "identifier": ("identifier",),
-}
-
-#: A value shared by more entities than this (a registered agent's address,
-#: a placeholder phone) links nothing meaningful and would dominate every
-#: path; it is left out of the pivots.
-PIVOT_CAP = 200
 
 # Caption properties in order of preference, after FtM's own schema captions.
 _CAPTION_PROPS = ("name", "title", "number", "fileName", "full", "email", "phone")
-
-
-def edge_schemata() -> dict[str, tuple[str, str, str]]:
-    """FtM edge schemata: name -> (source property, target property, label)."""
-    out = {}
-    for schema in model.schemata.values():
-        if schema.edge and not schema.abstract and schema.edge_source and schema.edge_target:
-            out[schema.name] = (schema.edge_source, schema.edge_target, schema.edge_label or "")
-    return out
 
 
 def _values(rows: Sequence[tuple[str, ...]]) -> str:

@@ -14,8 +14,8 @@ from followthemoney import model
 from numpy.typing import NDArray
 
 from threadline.errors import InputError
-from threadline.graph.extract import PIVOT_TYPES
 from threadline.graph.structure import NO_START, date_key
+from threadline.model.links import PIVOT_TYPES
 
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph

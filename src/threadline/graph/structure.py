@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from threadline.errors import EntityNotFound
-from threadline.graph.extract import EDGE_SCHEMA, NODE_SCHEMA
+from threadline.model.links import EDGE_SCHEMA, NODE_SCHEMA
 
 FORMAT = 1
 #: Dates are kept as YYYYMMDD integers; a partial date is padded down for a

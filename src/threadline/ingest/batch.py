@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from threadline.store.tables import STATEMENT_COLUMNS
+from threadline.model.statements import STATEMENT_COLUMNS
 
 ARROW_SCHEMA = pa.schema(
     [

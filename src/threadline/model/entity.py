@@ -11,7 +11,7 @@ from followthemoney.entity import ValueEntity
 from followthemoney.exc import InvalidData
 from followthemoney.schema import Schema
 
-from threadline.store.statements import StatementRow
+from threadline.model.statements import StatementRow
 
 
 @dataclass(frozen=True)

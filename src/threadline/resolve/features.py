@@ -25,10 +25,10 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 
 from threadline.model.entity import common_schema
+from threadline.model.statements import EntityValues
 from threadline.resolve.names import OBJECT, ORGANIZATION, PERSON, NameKeys, name_words
 
 #: per entity: (id, schemata, datasets, props, values), as the store reads them
-EntityValues = tuple[str, list[str], list[str], list[str], list[str]]
 
 # Identifier properties that name a category or programme, not one entity.
 NOT_IDENTIFYING = {"programId", "okvedCode", "ticker", "classification"}

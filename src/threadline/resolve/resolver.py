@@ -21,12 +21,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from threadline.errors import JudgementError, ResolveError
+from threadline.model.statements import EntityValues
 from threadline.resolve.clustering import CANONICAL_PREFIX, ClusterResult, cluster
 from threadline.resolve.engine import SplinkEngine, make_engine
 from threadline.resolve.explain import Explanation, ModelLevels
 from threadline.resolve.features import (
     DEFAULT_VETO_PROPS,
-    EntityValues,
     FeatureOptions,
     build_features,
     with_links,

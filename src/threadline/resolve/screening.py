@@ -23,9 +23,10 @@ from followthemoney.property import Property
 from followthemoney.schema import Schema
 
 from threadline.errors import InputError, Location, ResolveError
+from threadline.model.statements import EntityValues
 from threadline.resolve.engine import make_engine
 from threadline.resolve.explain import Explanation
-from threadline.resolve.features import EntityValues, build_features
+from threadline.resolve.features import build_features
 from threadline.resolve.resolver import Resolution
 
 

@@ -19,25 +19,8 @@ import duckdb
 import pyarrow as pa
 
 from threadline.errors import DatasetNotFound, WorkspaceError
+from threadline.model.statements import EntityValues, StatementRow
 from threadline.store.tables import DDL, SCHEMA_VERSION
-
-
-@dataclass(frozen=True, slots=True)
-class StatementRow:
-    id: str
-    entity_id: str
-    schema: str
-    prop: str
-    prop_type: str
-    value: str
-    original_value: str | None
-    lang: str | None
-    dataset: str
-    source: str
-    source_line: int | None
-    first_seen: datetime
-    last_seen: datetime
-
 
 ROW_COLUMNS = ", ".join(StatementRow.__slots__)
 
@@ -315,10 +298,6 @@ class StatementStore:
             self.forget_generation()
             raise
         self.collect_garbage()
-
-
-#: per entity: (id, schemata, datasets, props, values)
-EntityValues: TypeAlias = tuple[str, list[str], list[str], list[str], list[str]]
 
 
 class _ToArrow(Protocol):

@@ -72,14 +72,3 @@ DDL = [
     WHERE ingest_id IN (SELECT id FROM ingests WHERE state = 'live')
     """,
 ]
-
-STATEMENT_COLUMNS = [
-    "entity_id",
-    "schema",
-    "prop",
-    "prop_type",
-    "value",
-    "original_value",
-    "lang",
-    "source_line",
-]

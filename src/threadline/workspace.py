@@ -28,9 +28,10 @@ from threadline.errors import (
 )
 from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
 from threadline.model.entity import Entity, assemble, common_schema
+from threadline.model.statements import EntityValues
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
 from threadline.search.documents import indexed_prop_types, link_schemata, values_doc
-from threadline.store.statements import DatasetInfo, EntityValues, StatementStore
+from threadline.store.statements import DatasetInfo, StatementStore
 
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph
