@@ -121,9 +121,7 @@ def run_threadline(
         started = time.perf_counter()
         report = ws.resolve()
         seconds = time.perf_counter() - started
-        canonical = dict(
-            ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-        )
+        canonical = ws.store.resolution().canonical_map()
         ws.close()
     pred = cluster_pairs(canonical)
     if cross_only:

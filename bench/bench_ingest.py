@@ -61,8 +61,7 @@ def main() -> None:
         from threadline import Workspace
 
         with Workspace.open(ws) as w:
-            rows = w.store.con.execute("SELECT DISTINCT entity_id FROM statements").fetchall()
-        tl_ids = {r[0] for r in rows}
+            tl_ids = set(w.store.entity_ids())
 
     result = {
         "rows": args.rows,

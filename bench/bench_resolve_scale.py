@@ -109,7 +109,7 @@ def run_threadline(data: Path, work: Path, clusters_out: Path) -> dict[str, Any]
     ingested = time.perf_counter()
     report = ws.resolve(ResolveOptions())
     resolved = time.perf_counter()
-    canonical = ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
+    canonical = list(ws.store.resolution().canonical_map().items())
     ws.close()
     with clusters_out.open("w", newline="") as fh:
         writer = csv.writer(fh)

@@ -338,9 +338,9 @@ def run_threadline_child(data: Path, work: Path) -> None:
     ingested = time.perf_counter()
     report = ws.resolve(ResolveOptions())
     resolved = time.perf_counter()
-    con = ws.store.con
-    canonical = con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-    pairs = con.execute("SELECT left_id, right_id, probability FROM resolve_pairs").fetchall()
+    tables = ws.store.resolution()
+    canonical = list(tables.canonical_map().items())
+    pairs = tables.pairs_above(0.0)
     ws.close()
     with (work / "clusters.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)

@@ -31,7 +31,8 @@ from threadline.model.entity import Entity, assemble, common_schema
 from threadline.model.statements import EntityValues
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
 from threadline.search.documents import indexed_prop_types, link_schemata, values_doc
-from threadline.store.statements import DatasetInfo, StatementStore
+from threadline.store import open_store
+from threadline.store.base import DatasetInfo, StatementStore
 
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph
@@ -76,10 +77,9 @@ class Workspace:
         except tomllib.TOMLDecodeError as exc:
             raise WorkspaceError(f"{config_path}: invalid TOML ({exc})") from exc
         memory = str(self.config.get("store", {}).get("memory_limit", "256MB"))
-        self.store = StatementStore(self.path / STORE_FILE, memory_limit=memory)
+        self.store: StatementStore = open_store(self.path / STORE_FILE, memory_limit=memory)
         self._index: SearchIndex | None = None
         self._resolution: Resolution | None = None
-        self._resolved: bool | None = None
 
     # -- opening ------------------------------------------------------------------
 
@@ -203,11 +203,7 @@ class Workspace:
 
     def entities(self, dataset: str | None = None) -> Iterator[Entity]:
         """Every entity (restricted to the values of one dataset if given)."""
-        if dataset is None:
-            groups = self.store.iter_entity_groups()
-        else:
-            groups = self.store.iter_entity_groups("dataset = ?", [dataset])
-        for rows in groups:
+        for rows in self.store.iter_entity_groups(dataset):
             yield assemble(rows)
 
     def export(self, fmt: str, out: IO[bytes] | Path, dataset: str | None = None) -> int:
@@ -241,19 +237,11 @@ class Workspace:
         if self._resolution is None:
             from threadline.resolve.resolver import Resolution
 
-            self._resolution = Resolution(self.store.con, self.path / RESOLVE_DIR)
-            self._resolved = None  # Resolution creates its tables
+            self._resolution = Resolution(self.store.resolution(), self.path / RESOLVE_DIR)
         return self._resolution
 
     def _has_resolution(self) -> bool:
-        # Asked on every search and entity view; the answer changes only when
-        # this process creates the resolution's tables (just above).
-        if self._resolved is None:
-            rows = self.store.con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'canonical'"
-            ).fetchall()
-            self._resolved = bool(rows[0][0])
-        return self._resolved
+        return self.store.has_resolution()
 
     def resolve(
         self, options: ResolveOptions | None = None, progress: Callable[[str], None] | None = None
@@ -301,21 +289,12 @@ class Workspace:
         )
 
     def _entity_exists(self, entity_id: str) -> bool:
-        rows = self.store.con.execute(
-            "SELECT 1 FROM live_statements WHERE entity_id = ? LIMIT 1", [entity_id]
-        ).fetchall()
-        return bool(rows)
+        return self.store.has_entity(entity_id)
 
     def export_clusters(self, out: IO[str]) -> int:
         """``entity_id,canonical_id`` for every entity (unmerged ones map to
         themselves)."""
-        ids = (
-            str(r[0])
-            for r in self.store.con.execute(
-                "SELECT DISTINCT entity_id FROM live_statements ORDER BY entity_id"
-            ).fetchall()
-        )
-        return self.resolution.export_clusters(ids, out)
+        return self.resolution.export_clusters(self.store.entity_ids(), out)
 
     def match(
         self,
@@ -356,9 +335,7 @@ class Workspace:
         identifiers."""
         from threadline.graph.cache import load_or_build
 
-        return load_or_build(
-            self.store.con, self.path / GRAPH_DIR, self.store.generation, pivots, progress
-        )
+        return load_or_build(self.store, self.path / GRAPH_DIR, pivots, progress)
 
     def graph_entities(
         self, graph: Graph, nodes: Iterable[int], edges: Iterable[int]

@@ -60,12 +60,7 @@ def test_edges_carry_dates_shares_and_their_statements(ws: Workspace) -> None:
     assert by_id["o3"]["end_date"] == "2019-12-31"
     assert by_id["d1"]["label"] == "CEO"
     assert by_id["o1"]["datasets"] == ["registry"]
-    stored = {
-        row[0]
-        for row in ws.store.con.execute(
-            "SELECT id FROM live_statements WHERE entity_id = 'o1'"
-        ).fetchall()
-    }
+    stored = {row.id for row in ws.store.entity_rows(["o1"])}
     assert set(by_id["o1"]["statement_ids"]) == stored
     # References become edges too: the contract's authority.
     authority = [r for r in table if r["type"] == "authority"]

@@ -122,13 +122,9 @@ def test_incremental_resolve_equals_full_rescoring(tmp_path: Path) -> None:
     assert second.incremental and second.rescored == 4
 
     def state() -> tuple[set[tuple[str, str, float]], dict[str, str]]:
-        pairs = ws.store.con.execute(
-            "SELECT left_id, right_id, round(probability, 9) FROM resolve_pairs"
-        ).fetchall()
-        canon = dict(
-            ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-        )
-        return set(pairs), canon
+        tables = ws.store.resolution()
+        pairs = {(a, b, round(p, 9)) for a, b, p in tables.pairs_above(0.0)}
+        return pairs, tables.canonical_map()
 
     incremental = state()
     full = ws.resolve(ResolveOptions(full=True))

@@ -24,8 +24,7 @@ def test_spark_gives_the_same_clusters_as_duckdb(tmp_path: Path) -> None:
     ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
 
     def clusters() -> dict[str, str]:
-        rows = ws.store.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-        return {str(e): str(c) for e, c in rows}
+        return ws.store.resolution().canonical_map()
 
     duck = ws.resolve(ResolveOptions(engine="duckdb", retrain=True))
     duck_clusters = clusters()

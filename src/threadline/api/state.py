@@ -113,7 +113,7 @@ class AppState:
 
     def graph(self, ws: Workspace) -> Graph:
         """The link graph; call inside :meth:`data`."""
-        key = graph_key(ws.store.con, ws.store.generation, ())
+        key = graph_key(ws.store, ())
         if self._graph is None or self._graph[0] != key:
             self._graph = (key, ws.graph())
         return self._graph[1]

@@ -10,52 +10,37 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
-
-from threadline.graph.extract import pivot_nodes, read_edges, read_nodes
+from threadline.graph.extract import read_graph_tables
 from threadline.graph.structure import Graph
+from threadline.store.base import StatementStore
 
 
-def graph_key(con: duckdb.DuckDBPyConnection, generation: int, pivots: Sequence[str]) -> str:
-    has_canonical = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'canonical'"
-    ).fetchall()[0][0]
-    canonical = "none"
-    if has_canonical:
-        count, checksum = con.execute(
-            "SELECT count(*), coalesce(bit_xor(hash(entity_id || '|' || canonical_id)), 0) "
-            "FROM canonical"
-        ).fetchall()[0]
-        canonical = f"{count}:{checksum}"
-    text = f"{generation}|{canonical}|{','.join(sorted(pivots))}"
+def graph_key(store: StatementStore, pivots: Sequence[str]) -> str:
+    canonical = store.resolution().checksum() if store.has_resolution() else "none"
+    text = f"{store.generation}|{canonical}|{','.join(sorted(pivots))}"
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def build_graph(con: duckdb.DuckDBPyConnection, pivots: Sequence[str] = ()) -> Graph:
+def build_graph(store: StatementStore, pivots: Sequence[str] = ()) -> Graph:
     """Read nodes and edges from the store and build the graph (no caching)."""
-    edges = read_edges(con, pivots)
-    nodes = read_nodes(con)
-    if pivots:
-        nodes = pa.concat_tables([nodes, pivot_nodes(edges)])
+    nodes, edges = read_graph_tables(store, pivots)
     return Graph.from_tables(nodes, edges)
 
 
 def load_or_build(
-    con: duckdb.DuckDBPyConnection,
+    store: StatementStore,
     folder: Path,
-    generation: int,
     pivots: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
 ) -> Graph:
-    key = graph_key(con, generation, pivots)
+    key = graph_key(store, pivots)
     name = "pivots-" + "-".join(sorted(pivots)) if pivots else "plain"
     target = folder / name
     if Graph.saved_key(target) == key:
         return Graph.load(target)
     if progress:
         progress("building the link graph from the store")
-    graph = build_graph(con, pivots)
+    graph = build_graph(store, pivots)
     target.parent.mkdir(parents=True, exist_ok=True)
     graph.save(target, key)
     return graph

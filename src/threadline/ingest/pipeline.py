@@ -20,7 +20,7 @@ from threadline.ingest.batch import BASE_PROP, StatementBatch
 from threadline.ingest.ftm_files import FtMItem, read_ftm_entities, read_ftm_statements, sniff_ftm
 from threadline.ingest.mapping import CompiledMapping, load_mapping_file, quick_mapping
 from threadline.ingest.readers.base import CountingReader, detect_format, open_records
-from threadline.store.statements import StatementStore
+from threadline.store.base import StatementStore
 
 OnError = Literal["fail", "skip"]
 #: called with (bytes done, bytes total, records done)
@@ -172,11 +172,7 @@ def ingest_file(
                         progress(reader.bytes_read, total, records)
         txn.append(batch)
         txn.flush()
-        row = store.con.execute(
-            "SELECT count(DISTINCT entity_id) FROM statements WHERE ingest_id = ?", [txn.ingest_id]
-        ).fetchall()
-        entity_count = int(row[0][0]) if row else 0
-        txn.commit(records, entity_count, rejects.count)
+        entity_count = txn.commit(records, rejects.count)
     except BaseException:
         txn.rollback()
         raise

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-import duckdb
 import orjson
 
 from threadline.errors import JudgementError, Location
+from threadline.store.base import JudgementRow, ResolutionTables
 
 #: nomenklatura's prefix for canonical ids; they weigh more when ordering a pair.
 NK_PREFIX = "NK-"
@@ -78,69 +78,34 @@ def ordered(a: str, b: str) -> tuple[str, str]:
 
 
 class JudgementStore:
-    """Judgements in the workspace's DuckDB. The interface is what the web
-    application's server mode will implement over PostgreSQL."""
+    """The judgements of a workspace, kept in its store's resolution tables:
+    the one place they live, which the resolver clusters from and every
+    caller (the CLI, the web app) reads and adds to."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
+    def __init__(self, tables: ResolutionTables) -> None:
+        self.tables = tables
 
     def add(self, records: Iterable[JudgementRecord]) -> int:
         rows = []
-        seq = self._next_seq()
         for rec in records:
             left, right = ordered(rec.left_id, rec.right_id)
-            rows.append(
-                (seq, left, right, rec.judgement.value, rec.user, rec.created_at, rec.origin)
-            )
-            seq += 1
-        if rows:
-            self.con.executemany("INSERT INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
-
-    def _next_seq(self) -> int:
-        rows = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM judgements").fetchall()
-        return int(rows[0][0])
+            rows.append((left, right, rec.judgement.value, rec.user, rec.created_at, rec.origin))
+        return self.tables.add_judgements(rows)
 
     def current(self) -> list[JudgementRecord]:
         """The newest judgement of each pair."""
-        rows = self.con.execute(
-            """
-            SELECT left_id, right_id, judgement, user_name, created_at, origin
-            FROM judgements QUALIFY row_number() OVER
-                (PARTITION BY left_id, right_id ORDER BY seq DESC) = 1
-            ORDER BY left_id, right_id
-            """
-        ).fetchall()
-        return [_record(r) for r in rows]
+        return [_record(r) for r in self.tables.judgement_rows(current=True)]
 
     def history(self, ids: list[str] | None = None) -> list[JudgementRecord]:
-        where = "TRUE"
-        params: list[object] = []
-        if ids is not None:
-            where = "list_contains(?, left_id) OR list_contains(?, right_id)"
-            params = [ids, ids]
-        rows = self.con.execute(
-            "SELECT left_id, right_id, judgement, user_name, created_at, origin "
-            f"FROM judgements WHERE {where} ORDER BY seq",
-            params,
-        ).fetchall()
-        return [_record(r) for r in rows]
+        """Every judgement, oldest first (those touching ``ids`` if given)."""
+        return [_record(r) for r in self.tables.judgement_rows(entity_ids=ids)]
 
     def count(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM judgements").fetchall()[0][0])
+        return self.tables.judgement_count()
 
 
-def _record(row: tuple[object, ...]) -> JudgementRecord:
-    created = row[4]
-    assert isinstance(created, datetime)
-    return JudgementRecord(
-        str(row[0]),
-        str(row[1]),
-        Judgement(str(row[2])),
-        None if row[3] is None else str(row[3]),
-        created,
-        str(row[5]),
-    )
+def _record(row: JudgementRow) -> JudgementRecord:
+    return JudgementRecord(row[0], row[1], Judgement(row[2]), row[3], row[4], row[5])
 
 
 def now() -> datetime:

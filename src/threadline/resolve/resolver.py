@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,7 +38,7 @@ from threadline.resolve.judgements import (
     now,
     ordered,
 )
-from threadline.resolve.tables import RESOLVE_DDL
+from threadline.store.base import PairRow, ResolutionTables
 
 ProgressFn = Callable[[str], None]
 
@@ -90,37 +89,21 @@ class ResolveReport:
         return asdict(self)
 
 
-# Pairs for review: between the thresholds, not in one cluster already, and
-# not settled by a judgement.
-_REVIEW_FROM = """
-    FROM resolve_pairs p
-    LEFT JOIN canonical cl ON cl.entity_id = p.left_id
-    LEFT JOIN canonical cr ON cr.entity_id = p.right_id
-    WHERE p.probability >= ? AND p.probability < ?
-      AND coalesce(cl.canonical_id, p.left_id) <> coalesce(cr.canonical_id, p.right_id)
-      AND NOT EXISTS (SELECT 1 FROM judgements j
-                      WHERE j.left_id = p.left_id AND j.right_id = p.right_id)
-"""
-
-
 class Resolution:
-    """Resolution state in the store's DuckDB connection."""
+    """Resolution state, kept in the store's resolution tables."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-        self.con = con
+    def __init__(self, tables: ResolutionTables, directory: Path) -> None:
+        self.tables = tables
         self.directory = directory
-        for ddl in RESOLVE_DDL:
-            self.con.execute(ddl)
-        self.judgements = JudgementStore(con)
+        self.judgements = JudgementStore(tables)
 
     # -- meta --------------------------------------------------------------------
 
     def _meta(self, key: str) -> str | None:
-        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
-        return str(rows[0][0]) if rows else None
+        return self.tables.get_setting(key)
 
     def _set_meta(self, key: str, value: str) -> None:
-        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        self.tables.set_setting(key, value)
 
     @property
     def model(self) -> dict[str, Any] | None:
@@ -165,9 +148,7 @@ class Resolution:
         say("Reading match features")
         built = build_features(rows, FeatureOptions(veto_props=options.veto_props))
         features = with_links(built.table, links, self._canonical_map())
-        previous = dict(
-            self.con.execute("SELECT entity_id, fingerprint FROM resolve_entities").fetchall()
-        )
+        previous = self.tables.fingerprints()
         model = self.model
         trained = model is None or options.retrain or _vetoes_changed(self.settings, options)
         rescore_all = trained or options.full
@@ -185,52 +166,45 @@ class Resolution:
         spill = self.directory / "tmp"  # where DuckDB spills beyond its memory cap
         spill.mkdir(parents=True, exist_ok=True)
         engine = make_engine(options.engine, str(spill))
-        self.con.begin()
         try:
-            if trained:
-                say(f"Training the model ({options.engine})")
-                model = engine.train(features, self._positive_labels(set(ids)))
-            assert model is not None
-            if rescore_all:
-                self.con.execute("DELETE FROM resolve_pairs")
-            else:
-                self._delete_pairs(stale)
-            say(f"Scoring candidate pairs ({options.engine})")
-            self._score(engine, features, is_new, model, options, incremental=not rescore_all)
-            self._set_meta(META_MODEL, orjson.dumps(model).decode())
-            settings = asdict(options)
-            settings["veto_props"] = list(options.veto_props)
-            settings.update(retrain=False, full=False)
-            self._set_meta(META_SETTINGS, orjson.dumps(settings).decode())
-            self._set_meta(META_GENERATION, str(generation))
-            say("Clustering")
-            self._write_entities(features)  # clustering reads the veto identifiers
-            result = self._recluster(options.merge_threshold)
-            # Collective rounds: a merge changes which records share a
-            # neighbour, so records whose links changed are scored again.
-            rescored_in_rounds = False
-            for _ in range(MAX_LINK_ROUNDS):
-                relinked = with_links(features, links, self._canonical_map())
-                old = features.column("fingerprint").to_pylist()
-                new = relinked.column("fingerprint").to_pylist()
-                changed = [a != b for a, b in zip(old, new, strict=True)]
-                if not any(changed):
-                    break
-                features = relinked
-                moved = [i for i, c in zip(ids, changed, strict=True) if c]
-                say(f"Scoring again {len(moved):,} records whose links were merged")
-                self._delete_pairs(moved)
-                self._score(engine, features, changed, model, options, incremental=True)
-                rescored.update(moved)
-                rescored_in_rounds = True
+            with self.tables.transaction():
+                if trained:
+                    say(f"Training the model ({options.engine})")
+                    model = engine.train(features, self._positive_labels(set(ids)))
+                assert model is not None
+                self.tables.delete_pairs(None if rescore_all else stale)
+                say(f"Scoring candidate pairs ({options.engine})")
+                self._score(engine, features, is_new, model, options, incremental=not rescore_all)
+                self._set_meta(META_MODEL, orjson.dumps(model).decode())
+                settings = asdict(options)
+                settings["veto_props"] = list(options.veto_props)
+                settings.update(retrain=False, full=False)
+                self._set_meta(META_SETTINGS, orjson.dumps(settings).decode())
+                self._set_meta(META_GENERATION, str(generation))
+                say("Clustering")
+                self._write_entities(features)  # clustering reads the veto identifiers
                 result = self._recluster(options.merge_threshold)
-            if rescored_in_rounds:
-                self._write_entities(features)  # the final link fingerprints
-            self._write_features(features)
-            self.con.commit()
-        except BaseException:
-            self.con.rollback()
-            raise
+                # Collective rounds: a merge changes which records share a
+                # neighbour, so records whose links changed are scored again.
+                rescored_in_rounds = False
+                for _ in range(MAX_LINK_ROUNDS):
+                    relinked = with_links(features, links, self._canonical_map())
+                    old = features.column("fingerprint").to_pylist()
+                    new = relinked.column("fingerprint").to_pylist()
+                    changed = [a != b for a, b in zip(old, new, strict=True)]
+                    if not any(changed):
+                        break
+                    features = relinked
+                    moved = [i for i, c in zip(ids, changed, strict=True) if c]
+                    say(f"Scoring again {len(moved):,} records whose links were merged")
+                    self.tables.delete_pairs(moved)
+                    self._score(engine, features, changed, model, options, incremental=True)
+                    rescored.update(moved)
+                    rescored_in_rounds = True
+                    result = self._recluster(options.merge_threshold)
+                if rescored_in_rounds:
+                    self._write_entities(features)  # the final link fingerprints
+                self._write_features(features)
         finally:
             engine.close()
         stats = self.summary()
@@ -250,14 +224,6 @@ class Resolution:
             seconds=round(time.monotonic() - started, 2),
         )
 
-    def _delete_pairs(self, ids: list[str]) -> None:
-        if ids:
-            self.con.execute(
-                "DELETE FROM resolve_pairs WHERE list_contains(?, left_id) "
-                "OR list_contains(?, right_id)",
-                [ids, ids],
-            )
-
     def _score(
         self,
         engine: SplinkEngine,
@@ -271,20 +237,10 @@ class Resolution:
             return
         table = features.append_column("is_new", pa.array(is_new, pa.bool_()))
         pairs = engine.predict(table, model, options.review_threshold, incremental=incremental)
-        self.con.register("tl_new_pairs", pairs)
-        self.con.execute("INSERT INTO resolve_pairs SELECT * FROM tl_new_pairs")
-        self.con.unregister("tl_new_pairs")
+        self.tables.add_pairs(pairs)
 
     def _write_entities(self, features: pa.Table) -> None:
-        # Replaced wholesale: faster than deleting and inserting a million
-        # rows into an indexed table.
-        entities = features.select(["unique_id", "fingerprint", "veto_ids"])
-        self.con.register("tl_entities", entities)
-        self.con.execute(
-            "CREATE OR REPLACE TABLE resolve_entities AS SELECT unique_id AS entity_id, "
-            "fingerprint, veto_ids FROM tl_entities"
-        )
-        self.con.unregister("tl_entities")
+        self.tables.replace_entities(features)
 
     def _positive_labels(self, known: set[str]) -> list[tuple[str, str]]:
         return [
@@ -301,51 +257,24 @@ class Resolution:
         os.replace(tmp, self.features_path)
 
     def _recluster(self, merge_threshold: float) -> ClusterResult:
-        pairs = self.con.execute(
-            "SELECT left_id, right_id, probability FROM resolve_pairs WHERE probability >= ?",
-            [merge_threshold],
-        ).fetchall()
-        vetoes = {
-            str(r[0]): list(r[1] or [])
-            for r in self.con.execute(
-                "SELECT entity_id, veto_ids FROM resolve_entities WHERE veto_ids IS NOT NULL"
-            ).fetchall()
-        }
-        previous = dict(
-            self.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-        )
         result = cluster(
-            [(str(a), str(b), float(p)) for a, b, p in pairs],
+            self.tables.pairs_above(merge_threshold),
             self.judgements.current(),
-            vetoes,
-            previous,
+            self.tables.veto_ids(),
+            self.tables.canonical_map(),
         )
-        self.con.execute("DELETE FROM canonical")
         rows = [(e, c) for e, c in result.canonical.items() if not e.startswith(NK_PREFIX)]
-        if rows:
-            table = pa.table(
-                {"entity_id": [r[0] for r in rows], "canonical_id": [r[1] for r in rows]}
-            )
-            self.con.register("tl_canonical", table)
-            self.con.execute("INSERT INTO canonical SELECT * FROM tl_canonical")
-            self.con.unregister("tl_canonical")
+        self.tables.replace_canonical(rows)
         return result
 
     def _canonical_map(self) -> dict[str, str]:
-        rows = self.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-        return {str(e): str(c) for e, c in rows}
+        return self.tables.canonical_map()
 
     def recluster(self) -> ClusterResult:
         """Re-cluster from stored pairs after judgements changed; no
         re-scoring, so it takes a moment."""
-        self.con.begin()
-        try:
-            result = self._recluster(self.settings.merge_threshold)
-            self.con.commit()
-        except BaseException:
-            self.con.rollback()
-            raise
-        return result
+        with self.tables.transaction():
+            return self._recluster(self.settings.merge_threshold)
 
     # -- judgements --------------------------------------------------------------
 
@@ -400,59 +329,29 @@ class Resolution:
     # -- reading -----------------------------------------------------------------
 
     def canonical_id(self, entity_id: str) -> str:
-        rows = self.con.execute(
-            "SELECT canonical_id FROM canonical WHERE entity_id = ?", [entity_id]
-        ).fetchall()
-        return str(rows[0][0]) if rows else entity_id
+        return self.tables.canonical_ids([entity_id]).get(entity_id, entity_id)
 
     def canonical_ids(self, entity_ids: list[str]) -> dict[str, str]:
         """The canonical id of each merged id among ``entity_ids``; ids that
-        are not merged are left out. A literal IN list lets DuckDB use the
-        primary-key index rather than scan the table."""
-        if not entity_ids:
-            return {}
-        marks = ", ".join("?" * len(entity_ids))
-        rows = self.con.execute(
-            f"SELECT entity_id, canonical_id FROM canonical WHERE entity_id IN ({marks})",
-            entity_ids,
-        ).fetchall()
-        return {str(r[0]): str(r[1]) for r in rows}
+        are not merged are left out."""
+        return self.tables.canonical_ids(entity_ids)
 
     def members(self, any_id: str) -> list[str]:
         """Every entity id in the cluster of ``any_id`` (a canonical or a
         member id); just ``[any_id]`` when it is not merged."""
-        canonical = self.canonical_id(any_id)
-        rows = self.con.execute(
-            "SELECT entity_id FROM canonical WHERE canonical_id = ? ORDER BY entity_id",
-            [canonical],
-        ).fetchall()
-        return (
-            [str(r[0]) for r in rows]
-            if rows
-            else ([] if any_id.startswith(CANONICAL_PREFIX) else [any_id])
-        )
+        members = self.tables.members(self.canonical_id(any_id))
+        if members:
+            return members
+        return [] if any_id.startswith(CANONICAL_PREFIX) else [any_id]
 
     def explain(self, a: str, b: str) -> Explanation | None:
         left, right = ordered(a, b)
-        rows = self.con.execute(
-            "SELECT left_id, right_id, probability, weight, weights, gammas FROM resolve_pairs "
-            "WHERE left_id = ? AND right_id = ?",
-            [left, right],
-        ).fetchall()
-        if not rows:
-            return None
-        return self._explanation(rows[0], self.levels())
+        row = self.tables.pair(left, right)
+        return None if row is None else self._explanation(row, self.levels())
 
     def pairs_of(self, entity_ids: list[str], limit: int = 50) -> list[Explanation]:
         """Scored pairs touching ``entity_ids``, strongest first."""
-        if not entity_ids:
-            return []
-        rows = self.con.execute(
-            "SELECT left_id, right_id, probability, weight, weights, gammas FROM resolve_pairs "
-            "WHERE list_contains(?, left_id) OR list_contains(?, right_id) "
-            "ORDER BY probability DESC, left_id, right_id LIMIT ?",
-            [entity_ids, entity_ids, limit],
-        ).fetchall()
+        rows = self.tables.pairs_touching(entity_ids, limit)
         if not rows:
             return []
         levels = self.levels()
@@ -462,53 +361,26 @@ class Resolution:
         """Pairs between the thresholds that no judgement settles and that
         are not already in one cluster, most likely matches first."""
         settings = self.settings
-        rows = self.con.execute(
-            f"""
-            SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights, p.gammas
-            {_REVIEW_FROM}
-            ORDER BY p.probability DESC, p.left_id, p.right_id
-            LIMIT ?
-            """,
-            [settings.review_threshold, settings.merge_threshold, limit],
-        ).fetchall()
+        rows = self.tables.review_pairs(settings.review_threshold, settings.merge_threshold, limit)
         if not rows:
             return []
         levels = self.levels()
         return [self._explanation(r, levels) for r in rows]
 
     @staticmethod
-    def _explanation(row: tuple[Any, ...], levels: ModelLevels) -> Explanation:
-        return levels.explain(
-            str(row[0]),
-            str(row[1]),
-            float(row[2]),
-            float(row[3]),
-            [float(w) for w in row[4]],
-            [int(g) for g in row[5]],
-        )
+    def _explanation(row: PairRow, levels: ModelLevels) -> Explanation:
+        return levels.explain(*row)
 
     def summary(self) -> dict[str, Any]:
         settings = self.settings
-        rows = self.con.execute(
-            """
-            SELECT (SELECT count(*) FROM resolve_pairs),
-                   (SELECT count(DISTINCT canonical_id) FROM canonical),
-                   (SELECT count(*) FROM canonical),
-                   (SELECT count(*) FROM resolve_entities)
-            """
-        ).fetchall()[0]
-        review = int(
-            self.con.execute(
-                f"SELECT count(*) {_REVIEW_FROM}",
-                [settings.review_threshold, settings.merge_threshold],
-            ).fetchall()[0][0]
-        )
+        clusters, merged = self.tables.cluster_counts()
+        review = self.tables.review_count(settings.review_threshold, settings.merge_threshold)
         return {
             "resolved": self.model is not None,
-            "entities": int(rows[3]),
-            "pairs": int(rows[0]),
-            "clusters": int(rows[1]),
-            "merged_entities": int(rows[2]),
+            "entities": self.tables.entity_count(),
+            "pairs": self.tables.pair_count(),
+            "clusters": clusters,
+            "merged_entities": merged,
             "review": review,
             "judgements": self.judgements.count(),
             "merge_threshold": settings.merge_threshold,
@@ -518,9 +390,7 @@ class Resolution:
 
     def export_clusters(self, entity_ids: Iterable[str], out: IO[str]) -> int:
         """``entity_id,canonical_id`` for every entity in ``entity_ids``."""
-        canonical = dict(
-            self.con.execute("SELECT entity_id, canonical_id FROM canonical").fetchall()
-        )
+        canonical = self.tables.canonical_map()
         out.write("entity_id,canonical_id\n")
         count = 0
         for entity_id in entity_ids:

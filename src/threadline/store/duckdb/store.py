@@ -1,40 +1,31 @@
-"""The statement store: DuckDB in the workspace (embedded default).
+"""The statement store on DuckDB, in the workspace (the embedded default).
 
-Writes happen in one transaction per ingest, so an ingest that fails or is
-killed leaves the store exactly as it was (DuckDB rolls back an uncommitted
-transaction when the database is reopened)."""
+An ingest writes committed batches under a pending ingest id, invisible to
+readers, then one small transaction makes it live, so an ingest that fails
+or is killed leaves the store as it was; the dead rows go at the next open
+(:meth:`DuckDBStore.collect_garbage`)."""
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from threadline.errors import DatasetNotFound, WorkspaceError
 from threadline.model.statements import EntityValues, StatementRow
-from threadline.store.tables import DDL, SCHEMA_VERSION
+from threadline.store.base import DatasetInfo, ResolutionTables, StatementStore
+from threadline.store.duckdb.ingest import DuckDBIngest
+from threadline.store.duckdb.links import read_link_edges, read_link_nodes
+from threadline.store.duckdb.sql import sql_list
+from threadline.store.duckdb.tables import DDL, SCHEMA_VERSION
 
 ROW_COLUMNS = ", ".join(StatementRow.__slots__)
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetInfo:
-    name: str
-    entities: int
-    statements: int
-    sources: list[str]
-    last_ingest: datetime | None
-
-
-class StatementStore:
+class DuckDBStore(StatementStore):
     """Statements in DuckDB. One store object owns one connection; DuckDB lets
     a single process write a database file at a time."""
 
@@ -57,6 +48,8 @@ class StatementStore:
         for ddl in DDL:
             self.con.execute(ddl)
         self._active: set[int] = set()
+        self._resolution: ResolutionTables | None = None
+        self._has_resolution: bool | None = None
         version = self.get_meta("schema_version")
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
@@ -100,29 +93,38 @@ class StatementStore:
 
     # -- reading ----------------------------------------------------------------
 
-    def entity_rows(self, entity_ids: list[str]) -> list[StatementRow]:
+    def entity_rows(self, entity_ids: Sequence[str]) -> list[StatementRow]:
         if not entity_ids:
             return []
         rows = self.con.execute(
             f"SELECT {ROW_COLUMNS} FROM live_statements WHERE list_contains(?, entity_id) "
             "ORDER BY entity_id, prop, value, dataset, source, source_line",
-            [entity_ids],
+            [list(entity_ids)],
         ).fetchall()
         return [StatementRow(*r) for r in rows]
 
+    def has_entity(self, entity_id: str) -> bool:
+        rows = self.con.execute(
+            "SELECT 1 FROM live_statements WHERE entity_id = ? LIMIT 1", [entity_id]
+        ).fetchall()
+        return bool(rows)
+
+    def entity_ids(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT DISTINCT entity_id FROM live_statements ORDER BY entity_id"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def iter_entity_groups(
-        self,
-        where: str = "TRUE",
-        params: list[Any] | None = None,
-        batch_size: int = 50_000,
+        self, dataset: str | None = None, batch_size: int = 50_000
     ) -> Iterator[list[StatementRow]]:
-        """Statements grouped by entity, streamed in entity-id order."""
         # A cursor of its own, so callers may use the store while iterating.
         cur = self.con.cursor()
         cur.execute(
-            f"SELECT {ROW_COLUMNS} FROM live_statements WHERE {where} "
+            f"SELECT {ROW_COLUMNS} FROM live_statements WHERE $dataset IS NULL "
+            "OR dataset = $dataset "
             "ORDER BY entity_id, prop, value, dataset, source, source_line",
-            params or [],
+            {"dataset": dataset},
         )
         group: list[StatementRow] = []
         while True:
@@ -143,19 +145,17 @@ class StatementStore:
         self,
         chunk: int = 50_000,
         queued: bool = False,
-        prop_types: list[str] | None = None,
-        skip_schemata: list[str] | None = None,
+        prop_types: Sequence[str] | None = None,
+        skip_schemata: Sequence[str] | None = None,
     ) -> Iterator[EntityValues]:
-        """Per entity: (id, schemata, datasets, props, values): a lean,
-        aggregated read for indexing, without per-statement provenance; with
-        ``queued``, only the entities on the index queue. Aggregates about
-        ``chunk`` entities at a time so memory stays bounded."""
+        # Aggregates about ``chunk`` entities at a time (a hash partition of
+        # the ids) so memory stays bounded.
         cur = self.con.cursor()
         narrow = ""
         if prop_types is not None:
-            narrow += f" AND (prop = 'id' OR prop_type IN ({_sql_list(prop_types)}))"
+            narrow += f" AND (prop = 'id' OR prop_type IN ({sql_list(prop_types)}))"
         if skip_schemata:
-            narrow += f" AND schema NOT IN ({_sql_list(skip_schemata)})"
+            narrow += f" AND schema NOT IN ({sql_list(skip_schemata)})"
         query = """
             SELECT entity_id, list(DISTINCT schema), list(DISTINCT dataset),
                    list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
@@ -192,15 +192,14 @@ class StatementStore:
         rows = self.con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall()
         return bool(rows)
 
-    def entity_links(self, link_schemata: list[str]) -> dict[str, set[str]]:
-        """Which entities each entity is linked to: through a link entity of
-        ``link_schemata`` (a Directorship joins its director and
-        organization) or through a property that names another entity."""
+    def entity_links(self, link_schemata: Sequence[str]) -> dict[str, set[str]]:
+        # A Directorship joins its director and organization; a property
+        # naming another entity joins the two directly.
         rows = self.con.execute(
             f"""
             WITH refs AS (
                 SELECT DISTINCT entity_id AS holder, value AS target,
-                       schema IN ({_sql_list(link_schemata)}) AS via_link
+                       schema IN ({sql_list(link_schemata)}) AS via_link
                 FROM live_statements WHERE prop_type = 'entity'
             )
             SELECT a.target, b.target FROM refs a JOIN refs b
@@ -238,8 +237,11 @@ class StatementStore:
             "generation": self.generation,
         }
 
+    def stored_statements(self) -> int:
+        rows = self.con.execute("SELECT count(*) FROM statements").fetchall()
+        return int(rows[0][0])
+
     def queued_gone(self) -> list[str]:
-        """Queued entities that no longer exist (their index entries must go)."""
         rows = self.con.execute(
             "SELECT DISTINCT entity_id FROM index_queue "
             "WHERE entity_id NOT IN (SELECT entity_id FROM live_statements)"
@@ -252,10 +254,9 @@ class StatementStore:
     # -- writing ----------------------------------------------------------------
 
     def collect_garbage(self) -> int:
-        """Delete statements no reader can see: those of ingests that were
-        replaced, dropped, or killed while pending. Safe to run any time no
-        ingest is in flight (DuckDB's file lock makes this process the only
-        writer, so on open every pending ingest is a dead one)."""
+        # Safe any time no ingest of this process is in flight: DuckDB's file
+        # lock makes this process the only writer, so on open every pending
+        # ingest is a dead one.
         con = self.con
         con.execute(
             "UPDATE ingests SET state = 'failed' WHERE state = 'pending' AND id NOT IN "
@@ -271,12 +272,10 @@ class StatementStore:
 
     def begin_ingest(
         self, dataset: str, source: str, path: str, sha256: str, fmt: str
-    ) -> IngestTransaction:
-        return IngestTransaction(self, dataset, source, path, sha256, fmt)
+    ) -> DuckDBIngest:
+        return DuckDBIngest(self, dataset, source, path, sha256, fmt)
 
     def drop_dataset(self, name: str) -> None:
-        """Remove a dataset and all its statements. The entities it touched go
-        on the index queue."""
         if not self.has_dataset(name):
             raise DatasetNotFound(f"no dataset named {name!r} (see `threadline datasets`)")
         self.con.execute(
@@ -299,18 +298,34 @@ class StatementStore:
             raise
         self.collect_garbage()
 
+    # -- the link graph -------------------------------------------------------------
 
-class _ToArrow(Protocol):
-    def to_arrow(self) -> pa.Table: ...
+    def link_nodes(self) -> pa.Table:
+        return read_link_nodes(self.con, self.has_resolution())
 
+    def link_edges(self, pivots: Sequence[str] = ()) -> pa.Table:
+        return read_link_edges(self.con, self.has_resolution(), pivots)
 
-BatchSource: TypeAlias = "pa.Table | _ToArrow"
+    # -- resolution -----------------------------------------------------------------
 
+    def has_resolution(self) -> bool:
+        # Asked on every search and entity view; the answer changes only when
+        # this process creates the tables (the file lock makes it the only
+        # writer), in resolution() below.
+        if self._has_resolution is None:
+            rows = self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'canonical'"
+            ).fetchall()
+            self._has_resolution = bool(rows[0][0])
+        return self._has_resolution
 
-def _sql_list(names: list[str]) -> str:
-    # Model names (schemata, property types) only: letters, never user input.
-    assert all(name.isalnum() for name in names)
-    return ", ".join(f"'{name}'" for name in names)
+    def resolution(self) -> ResolutionTables:
+        if self._resolution is None:
+            from threadline.store.duckdb.resolution import DuckDBResolutionTables
+
+            self._resolution = DuckDBResolutionTables(self.con)
+            self._has_resolution = True
+        return self._resolution
 
 
 def _rows(
@@ -318,169 +333,3 @@ def _rows(
 ) -> Iterator[EntityValues]:
     for row in rows:
         yield row[0], row[1], row[2], row[3] or [], row[4] or []
-
-
-class IngestTransaction:
-    """All statements of one source file. They are written in committed
-    batches under a pending ingest id, invisible to readers, then made live in
-    one small transaction that retires what an earlier ingest of the same
-    (dataset, source) wrote. Memory stays bounded whatever the file size."""
-
-    def __init__(
-        self, store: StatementStore, dataset: str, source: str, path: str, sha256: str, fmt: str
-    ) -> None:
-        self.store = store
-        self.con = store.con
-        self.dataset = dataset
-        self.source = source
-        self.path = path
-        self.sha256 = sha256
-        self.format = fmt
-        self.started_at = datetime.now()
-        self.statements = 0
-        rows = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()
-        self.ingest_id = int(rows[0][0])
-        self.con.execute(
-            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 'pending')",
-            [
-                self.ingest_id,
-                dataset,
-                source,
-                path,
-                sha256,
-                fmt,
-                self.started_at,
-                self.started_at,
-            ],
-        )
-        store._active.add(self.ingest_id)
-        self.open = True
-        # Two batches in flight at most: memory stays bounded.
-        self._queue: queue.Queue[BatchSource | None] = queue.Queue(maxsize=2)
-        self._writer: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def append(self, batch: BatchSource) -> None:
-        """Queue a batch (an Arrow table with the columns in
-        ``STATEMENT_COLUMNS``, or something with ``to_arrow()``) for writing.
-        A writer thread inserts it: DuckDB releases the GIL, so inserting
-        overlaps with mapping the next rows on a second core."""
-        self._raise_writer_error()
-        if self._writer is None:
-            self._writer = threading.Thread(target=self._write_loop, daemon=True)
-            self._writer.start()
-        self._queue.put(batch)
-
-    def flush(self) -> None:
-        """Wait until every queued batch is written."""
-        if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join()
-            self._writer = None
-        self._raise_writer_error()
-
-    def _raise_writer_error(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def _write_loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if self._error is not None:
-                continue  # drain: the main thread raises at its next call
-            try:
-                table = item if isinstance(item, pa.Table) else item.to_arrow()
-                self._insert(table)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-                self._error = exc
-
-    def _insert(self, batch: pa.Table) -> None:
-        if batch.num_rows == 0:
-            return
-        self.con.register("_tl_batch", batch)
-        try:
-            self.con.execute(
-                """
-                INSERT INTO statements
-                SELECT sha1(concat_ws('.', $dataset, entity_id, prop, value)
-                            || CASE WHEN lang IS NULL THEN '' ELSE '@' || lang END),
-                       entity_id, schema, prop, prop_type, value, original_value, lang,
-                       $dataset, $source, source_line, $now, $now, $ingest
-                FROM _tl_batch
-                """,
-                {
-                    "dataset": self.dataset,
-                    "source": self.source,
-                    "now": self.started_at,
-                    "ingest": self.ingest_id,
-                },
-            )
-        finally:
-            self.con.unregister("_tl_batch")
-        self.statements += batch.num_rows
-
-    def commit(self, records: int, entities: int, rejected: int) -> None:
-        """Make this ingest live, retiring the earlier version of its source.
-        The entities touched (old and new) go on the index queue."""
-        self.flush()
-        con = self.con
-        where = {"dataset": self.dataset, "source": self.source}
-        params = {**where, "ingest": self.ingest_id}
-        try:
-            old = (
-                "SELECT id FROM ingests WHERE dataset = $dataset AND source = $source "
-                "AND state = 'live'"
-            )
-            con.execute(
-                f"INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
-                f"WHERE ingest_id = $ingest OR ingest_id IN ({old})",
-                params,
-            )
-            # A value seen before in this source keeps the date it was first
-            # seen. The new rows are still invisible, so this needs no lock-step.
-            con.execute(
-                f"""
-                UPDATE statements AS s SET first_seen = o.first_seen
-                FROM (SELECT id, min(first_seen) AS first_seen FROM statements
-                      WHERE ingest_id IN ({old}) GROUP BY id) AS o
-                WHERE s.ingest_id = $ingest AND s.id = o.id
-                """,
-                params,
-            )
-            con.begin()
-            con.execute(f"UPDATE ingests SET state = 'replaced' WHERE id IN ({old})", where)
-            con.execute(
-                "UPDATE ingests SET state = 'live', finished_at = ?, records = ?, entities = ?, "
-                "statements = ?, rejected = ? WHERE id = ?",
-                [datetime.now(), records, entities, self.statements, rejected, self.ingest_id],
-            )
-            con.execute(
-                "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING",
-                [self.dataset, self.started_at],
-            )
-            self.store.set_meta("generation", str(self.store.generation + 1))
-            con.commit()
-            self.open = False
-        except BaseException:
-            self.rollback()
-            self.store.forget_generation()
-            raise
-        self.store._active.discard(self.ingest_id)
-        self.store.collect_garbage()
-
-    def rollback(self) -> None:
-        """Abandon the ingest: its rows were never visible; delete them now."""
-        if not self.open:
-            return
-        self.open = False
-        with contextlib.suppress(BaseException):
-            self.flush()
-        # No explicit transaction is open unless the final switch failed.
-        with contextlib.suppress(duckdb.TransactionException):
-            self.con.rollback()
-        self.store._active.discard(self.ingest_id)
-        self.con.execute("UPDATE ingests SET state = 'failed' WHERE id = ?", [self.ingest_id])
-        self.store.collect_garbage()

@@ -1,5 +1,8 @@
-"""DuckDB tables of the statement store. Analyst work (judgements, cases,
-audit) will live in separate tables, never mixed into source statements."""
+"""DuckDB tables of the statement store and, beside the statements but never
+mixed into them, of the resolution: candidate pairs with their evidence, what
+each entity looked like when last scored, the analysts' judgements and the
+canonical id of every resolved entity. Users, cases and the audit log live in
+the app database (``threadline.access``)."""
 
 SCHEMA_VERSION = "2"
 
@@ -70,5 +73,47 @@ DDL = [
     CREATE OR REPLACE VIEW live_statements AS
     SELECT * FROM statements
     WHERE ingest_id IN (SELECT id FROM ingests WHERE state = 'live')
+    """,
+]
+
+RESOLVE_DDL = [
+    # Scored candidate pairs (left_id < right_id), one weight per comparison.
+    """
+    CREATE TABLE IF NOT EXISTS resolve_pairs (
+        left_id VARCHAR NOT NULL,
+        right_id VARCHAR NOT NULL,
+        probability DOUBLE NOT NULL,
+        weight DOUBLE NOT NULL,
+        weights DOUBLE[] NOT NULL,
+        gammas INTEGER[] NOT NULL
+    )
+    """,
+    # The feature fingerprint of each entity at its last scoring: a changed
+    # or new fingerprint marks the entity for incremental re-scoring.
+    """
+    CREATE TABLE IF NOT EXISTS resolve_entities (
+        entity_id VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        veto_ids VARCHAR[]
+    )
+    """,
+    # Every judgement ever made, newest wins per pair; nothing is deleted, so
+    # each merge and split can be traced and reversed.
+    """
+    CREATE TABLE IF NOT EXISTS judgements (
+        seq BIGINT PRIMARY KEY,
+        left_id VARCHAR NOT NULL,
+        right_id VARCHAR NOT NULL,
+        judgement VARCHAR NOT NULL,
+        user_name VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        origin VARCHAR NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS canonical (
+        entity_id VARCHAR PRIMARY KEY,
+        canonical_id VARCHAR NOT NULL
+    )
     """,
 ]

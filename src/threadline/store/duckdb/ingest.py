@@ -1,0 +1,190 @@
+"""An ingest into the DuckDB store: batches written under a pending ingest,
+then made live in one small transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from threadline.store.base import IngestWriter, StatementBatch
+
+if TYPE_CHECKING:
+    from threadline.store.duckdb.store import DuckDBStore
+
+
+class DuckDBIngest(IngestWriter):
+    """All statements of one source file. They are written in committed
+    batches under a pending ingest id, invisible to readers, then made live in
+    one small transaction that retires what an earlier ingest of the same
+    (dataset, source) wrote. Memory stays bounded whatever the file size."""
+
+    def __init__(
+        self, store: DuckDBStore, dataset: str, source: str, path: str, sha256: str, fmt: str
+    ) -> None:
+        self.store = store
+        self.con = store.con
+        self.dataset = dataset
+        self.source = source
+        self.path = path
+        self.sha256 = sha256
+        self.format = fmt
+        self.started_at = datetime.now()
+        self.statements = 0
+        rows = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()
+        self.ingest_id = int(rows[0][0])
+        self.con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 'pending')",
+            [
+                self.ingest_id,
+                dataset,
+                source,
+                path,
+                sha256,
+                fmt,
+                self.started_at,
+                self.started_at,
+            ],
+        )
+        store._active.add(self.ingest_id)
+        self.open = True
+        # Two batches in flight at most: memory stays bounded.
+        self._queue: queue.Queue[StatementBatch | None] = queue.Queue(maxsize=2)
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def append(self, batch: StatementBatch) -> None:
+        """Queue a batch (an Arrow table with the columns in
+        ``STATEMENT_COLUMNS``, or something with ``to_arrow()``) for writing.
+        A writer thread inserts it: DuckDB releases the GIL, so inserting
+        overlaps with mapping the next rows on a second core."""
+        self._raise_writer_error()
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, daemon=True)
+            self._writer.start()
+        self._queue.put(batch)
+
+    def flush(self) -> None:
+        """Wait until every queued batch is written."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+        self._raise_writer_error()
+
+    def _raise_writer_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # drain: the main thread raises at its next call
+            try:
+                table = item if isinstance(item, pa.Table) else item.to_arrow()
+                self._insert(table)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                self._error = exc
+
+    def _insert(self, batch: pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        self.con.register("_tl_batch", batch)
+        try:
+            self.con.execute(
+                """
+                INSERT INTO statements
+                SELECT sha1(concat_ws('.', $dataset, entity_id, prop, value)
+                            || CASE WHEN lang IS NULL THEN '' ELSE '@' || lang END),
+                       entity_id, schema, prop, prop_type, value, original_value, lang,
+                       $dataset, $source, source_line, $now, $now, $ingest
+                FROM _tl_batch
+                """,
+                {
+                    "dataset": self.dataset,
+                    "source": self.source,
+                    "now": self.started_at,
+                    "ingest": self.ingest_id,
+                },
+            )
+        finally:
+            self.con.unregister("_tl_batch")
+        self.statements += batch.num_rows
+
+    def commit(self, records: int, rejected: int) -> int:
+        """Make this ingest live, retiring the earlier version of its source.
+        The entities touched (old and new) go on the index queue."""
+        self.flush()
+        con = self.con
+        rows = con.execute(
+            "SELECT count(DISTINCT entity_id) FROM statements WHERE ingest_id = ?",
+            [self.ingest_id],
+        ).fetchall()
+        entities = int(rows[0][0]) if rows else 0
+        where = {"dataset": self.dataset, "source": self.source}
+        params = {**where, "ingest": self.ingest_id}
+        try:
+            old = (
+                "SELECT id FROM ingests WHERE dataset = $dataset AND source = $source "
+                "AND state = 'live'"
+            )
+            con.execute(
+                f"INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
+                f"WHERE ingest_id = $ingest OR ingest_id IN ({old})",
+                params,
+            )
+            # A value seen before in this source keeps the date it was first
+            # seen. The new rows are still invisible, so this needs no lock-step.
+            con.execute(
+                f"""
+                UPDATE statements AS s SET first_seen = o.first_seen
+                FROM (SELECT id, min(first_seen) AS first_seen FROM statements
+                      WHERE ingest_id IN ({old}) GROUP BY id) AS o
+                WHERE s.ingest_id = $ingest AND s.id = o.id
+                """,
+                params,
+            )
+            con.begin()
+            con.execute(f"UPDATE ingests SET state = 'replaced' WHERE id IN ({old})", where)
+            con.execute(
+                "UPDATE ingests SET state = 'live', finished_at = ?, records = ?, entities = ?, "
+                "statements = ?, rejected = ? WHERE id = ?",
+                [datetime.now(), records, entities, self.statements, rejected, self.ingest_id],
+            )
+            con.execute(
+                "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING",
+                [self.dataset, self.started_at],
+            )
+            self.store.set_meta("generation", str(self.store.generation + 1))
+            con.commit()
+            self.open = False
+        except BaseException:
+            self.rollback()
+            self.store.forget_generation()
+            raise
+        self.store._active.discard(self.ingest_id)
+        self.store.collect_garbage()
+        return entities
+
+    def rollback(self) -> None:
+        """Abandon the ingest: its rows were never visible; delete them now."""
+        if not self.open:
+            return
+        self.open = False
+        with contextlib.suppress(BaseException):
+            self.flush()
+        # No explicit transaction is open unless the final switch failed.
+        with contextlib.suppress(duckdb.TransactionException):
+            self.con.rollback()
+        self.store._active.discard(self.ingest_id)
+        self.con.execute("UPDATE ingests SET state = 'failed' WHERE id = ?", [self.ingest_id])
+        self.store.collect_garbage()
