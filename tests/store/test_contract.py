@@ -1,0 +1,321 @@
+"""The statement-store contract: what every engine behind
+``threadline.store.base`` must do. A new engine (PostgreSQL, next) is added
+to ``ENGINES`` and is done when this suite passes.
+
+Each test states one promise the rest of Threadline relies on: an ingest is
+invisible until committed and all-or-nothing; a re-ingest of a source
+replaces it; a dropped dataset is gone; an ingest killed half-way leaves no
+row behind after the next open; the resolution's tables keep what they are
+given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from threadline.errors import DatasetNotFound
+from threadline.ingest.batch import StatementBatch
+from threadline.store.base import StatementStore
+
+Opener = Callable[[Path], StatementStore]
+
+
+def _duckdb(folder: Path) -> StatementStore:
+    from threadline.store.duckdb import DuckDBStore
+
+    return DuckDBStore(folder / "store.duckdb", memory_limit="256MB")
+
+
+#: name -> how to open (or reopen) a store kept in a folder
+ENGINES: dict[str, Opener] = {"duckdb": _duckdb}
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def reopen(engine: str, tmp_path: Path) -> Iterator[Callable[[], StatementStore]]:
+    """Open the store of this test's folder (again): as after a restart."""
+    opened: list[StatementStore] = []
+
+    def open_again() -> StatementStore:
+        store = ENGINES[engine](tmp_path)
+        opened.append(store)
+        return store
+
+    yield open_again
+    for store in opened:
+        with contextlib.suppress(Exception):  # already closed by the test
+            store.close()
+
+
+@pytest.fixture
+def store(reopen: Callable[[], StatementStore]) -> StatementStore:
+    return reopen()
+
+
+def people(*rows: tuple[str, str]) -> pa.Table:
+    """A batch of Person statements: (entity id, name) each."""
+    batch = StatementBatch()
+    for line, (entity_id, name) in enumerate(rows, start=1):
+        batch.add(entity_id, "Person", "id", "", entity_id, None, None, line)
+        batch.add(entity_id, "Person", "name", "name", name, name, None, line)
+    return batch.to_arrow()
+
+
+def ingest(store: StatementStore, dataset: str, source: str, batch: pa.Table) -> int:
+    writer = store.begin_ingest(dataset, source, f"/data/{source}", "0" * 64, "csv")
+    writer.append(batch)
+    writer.flush()
+    return writer.commit(records=batch.num_rows // 2, rejected=0)
+
+
+def names(store: StatementStore) -> dict[str, list[str]]:
+    """entity id -> its names, as readers see them."""
+    found: dict[str, list[str]] = {}
+    for group in store.iter_entity_groups():
+        found[group[0].entity_id] = sorted(r.value for r in group if r.prop == "name")
+    return found
+
+
+# -- writing ------------------------------------------------------------------------
+
+
+def test_an_ingest_is_invisible_until_committed(store: StatementStore) -> None:
+    before = store.generation
+    writer = store.begin_ingest("registry", "a.csv", "/data/a.csv", "0" * 64, "csv")
+    writer.append(people(("p1", "Ivan Petrov"), ("p2", "Anna Ivanova")))
+    writer.flush()
+
+    assert not store.has_entity("p1")
+    assert store.entity_ids() == []
+    assert store.generation == before
+
+    assert writer.commit(records=2, rejected=0) == 2
+    assert store.entity_ids() == ["p1", "p2"]
+    assert names(store) == {"p1": ["Ivan Petrov"], "p2": ["Anna Ivanova"]}
+    assert store.generation > before
+    [info] = store.datasets()
+    assert (info.name, info.entities, info.sources) == ("registry", 2, ["a.csv"])
+
+
+def test_a_rolled_back_ingest_leaves_nothing(store: StatementStore) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
+    kept = store.stored_statements()
+    generation = store.generation
+
+    writer = store.begin_ingest("registry", "b.csv", "/data/b.csv", "1" * 64, "csv")
+    writer.append(people(("p9", "Somebody Else")))
+    writer.flush()
+    writer.rollback()
+
+    assert store.entity_ids() == ["p1"]
+    assert store.generation == generation
+    store.collect_garbage()
+    assert store.stored_statements() == kept
+
+
+def test_re_ingesting_a_source_replaces_it_and_keeps_other_sources(
+    store: StatementStore,
+) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov"), ("p2", "Anna Ivanova")))
+    ingest(store, "registry", "b.csv", people(("p3", "Olga Sidorova")))
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov Jr")))
+
+    assert names(store) == {"p1": ["Ivan Petrov Jr"], "p3": ["Olga Sidorova"]}
+    # p2 vanished: the index must learn that
+    assert "p2" in store.queued_gone()
+    store.collect_garbage()
+    assert store.stored_statements() == 4  # two statements each for p1 and p3
+
+
+def test_values_of_one_entity_from_two_datasets_stay_apart(store: StatementStore) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
+    ingest(store, "leak", "l.csv", people(("p1", "I. Petrov")))
+
+    rows = store.entity_rows(["p1"])
+    assert {(r.dataset, r.value) for r in rows if r.prop == "name"} == {
+        ("registry", "Ivan Petrov"),
+        ("leak", "I. Petrov"),
+    }
+    assert [r.prop for r in rows] == sorted(r.prop for r in rows)
+    only_leak = [r.value for g in store.iter_entity_groups("leak") for r in g if r.prop == "name"]
+    assert only_leak == ["I. Petrov"]
+
+
+def test_dropping_a_dataset_removes_it_and_queues_its_entities(store: StatementStore) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
+    ingest(store, "leak", "l.csv", people(("p2", "Anna Ivanova")))
+    store.clear_index_queue()
+    generation = store.generation
+
+    store.drop_dataset("leak")
+
+    assert not store.has_dataset("leak")
+    assert [d.name for d in store.datasets()] == ["registry"]
+    assert store.entity_ids() == ["p1"]
+    assert store.queued_gone() == ["p2"]
+    assert store.generation > generation
+    assert store.stored_statements() == 2
+    with pytest.raises(DatasetNotFound):
+        store.drop_dataset("leak")
+
+
+def test_the_generation_survives_a_restart(
+    store: StatementStore, reopen: Callable[[], StatementStore]
+) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
+    generation = store.generation
+    store.close()
+    again = reopen()
+    assert again.generation == generation
+    assert again.entity_ids() == ["p1"]
+
+
+_KILLED_INGEST = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {here!r})
+from test_contract import ENGINES, people
+store = ENGINES[{engine!r}](Path({folder!r}))
+writer = store.begin_ingest("registry", "big.csv", "/data/big.csv", "2" * 64, "csv")
+writer.append(people(*[(f"k{{i}}", f"Killed {{i}}") for i in range(500)]))
+writer.flush()
+os._exit(9)  # killed: no commit, no rollback, no close
+"""
+
+
+def test_an_ingest_killed_half_way_leaves_no_row_after_the_next_open(
+    engine: str, store: StatementStore, reopen: Callable[[], StatementStore], tmp_path: Path
+) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
+    store.close()
+
+    here = str(Path(__file__).resolve().parent)
+    script = _KILLED_INGEST.format(here=here, engine=engine, folder=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], check=False)
+    assert done.returncode == 9
+
+    again = reopen()
+    assert again.entity_ids() == ["p1"]
+    # the dead rows were cleaned up on open, not merely hidden
+    assert again.stored_statements() == 2
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def test_entity_values_are_lean_and_follow_the_index_queue(store: StatementStore) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov"), ("p2", "Anna Ivanova")))
+    every = {row[0]: row for row in store.iter_entity_values(chunk=1)}
+    assert set(every) == {"p1", "p2"}
+    _, schemata, datasets, props, values = every["p1"]
+    assert (schemata, datasets) == (["Person"], ["registry"])
+    assert dict(zip(props, values, strict=True))["name"] == "Ivan Petrov"
+
+    store.clear_index_queue()
+    assert list(store.iter_entity_values(queued=True)) == []
+    ingest(store, "registry", "b.csv", people(("p3", "Olga Sidorova")))
+    assert [row[0] for row in store.iter_entity_values(queued=True)] == ["p3"]
+
+
+def test_stats_count_what_readers_see(store: StatementStore) -> None:
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov"), ("p2", "Anna Ivanova")))
+    ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
+    stats = store.stats()
+    assert stats["entities"] == 1
+    assert stats["statements"] == 2
+    assert stats["schemata"] == {"Person": 1}
+
+
+# -- the resolution's tables -------------------------------------------------------------
+
+
+def test_the_resolution_is_created_on_first_use(
+    store: StatementStore, reopen: Callable[[], StatementStore]
+) -> None:
+    assert not store.has_resolution()
+    tables = store.resolution()
+    assert store.has_resolution()
+    tables.set_setting("model", "{}")
+    store.close()
+    again = reopen()
+    assert again.has_resolution()
+    assert again.resolution().get_setting("model") == "{}"
+
+
+def test_canonical_ids_and_their_checksum(store: StatementStore) -> None:
+    tables = store.resolution()
+    empty = tables.checksum()
+    tables.replace_canonical([("p1", "c1"), ("p2", "c1"), ("p3", "c3")])
+    assert tables.canonical_map() == {"p1": "c1", "p2": "c1", "p3": "c3"}
+    assert tables.canonical_ids(["p2", "nobody"]) == {"p2": "c1"}
+    assert tables.members("c1") == ["p1", "p2"]
+    assert tables.members("nobody") == []
+    changed = tables.checksum()
+    assert changed != empty
+    tables.replace_canonical([("p1", "c1"), ("p2", "c1"), ("p3", "c1")])
+    assert tables.checksum() != changed
+
+
+def test_a_failed_resolution_transaction_keeps_nothing(store: StatementStore) -> None:
+    tables = store.resolution()
+    tables.replace_canonical([("p1", "c1"), ("p2", "c1")])
+    with pytest.raises(RuntimeError), tables.transaction():
+        tables.replace_canonical([("p1", "x"), ("p2", "y")])
+        raise RuntimeError("killed half-way")
+    assert tables.canonical_map() == {"p1": "c1", "p2": "c1"}
+
+
+def test_pairs_and_the_review_band(store: StatementStore) -> None:
+    tables = store.resolution()
+    pairs = pa.table(
+        {
+            "unique_id_l": ["a", "a", "b"],
+            "unique_id_r": ["b", "c", "c"],
+            "match_probability": [0.99, 0.4, 0.05],
+            "match_weight": [7.0, -0.6, -4.2],
+            "weights": [[1.0], [0.5], [-1.0]],
+            "levels": [[2], [1], [0]],
+        }
+    )
+    tables.add_pairs(pairs)
+    assert tables.pair_count() == 3
+    assert [p[:2] for p in tables.pairs_above(0.5)] == [("a", "b")]
+    assert [p[:2] for p in tables.review_pairs(0.1, 0.5, None)] == [("a", "c")]
+    assert tables.review_count(0.1, 0.5) == 1
+    pair = tables.pair("a", "b")
+    assert pair is not None and pair[2] == pytest.approx(0.99)
+    tables.delete_pairs(["c"])
+    assert tables.pair_count() == 1
+
+
+def test_judgements_are_kept_and_the_newest_of_a_pair_wins(store: StatementStore) -> None:
+    tables = store.resolution()
+    t0, t1 = datetime(2026, 1, 1, 9), datetime(2026, 1, 2, 9)
+    tables.add_judgements(
+        [
+            ("a", "b", "positive", "ana", t0, "cli"),
+            ("a", "c", "unsure", "ana", t0, "cli"),
+            ("a", "b", "negative", "ben", t1, "web"),
+        ]
+    )
+    assert tables.judgement_count() == 3
+    assert [row[2] for row in tables.judgement_rows()] == ["positive", "unsure", "negative"]
+    current = tables.judgement_rows(current=True)
+    assert [(row[0], row[1], row[2]) for row in current] == [
+        ("a", "b", "negative"),
+        ("a", "c", "unsure"),
+    ]
+    assert [row[1] for row in tables.judgement_rows(entity_ids=["c"])] == ["c"]
