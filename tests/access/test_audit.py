@@ -147,6 +147,65 @@ def test_deleted_tail_is_detected(access: AccessControl, operator: Principal) ->
     assert broken_at(access, operator) == (6, "entry 6 missing from the end (deleted)")
 
 
+def _forge_after(access: AccessControl, last: AuditEntry, target: str) -> AuditEntry:
+    """The entry that would follow ``last``, correctly chained and hashed."""
+    forged = AuditEntry(
+        seq=last.seq + 1,
+        ts=last.ts,
+        actor="intruder",
+        action=last.action,
+        case_id=None,
+        purpose="test",
+        target=target,
+        prev_hash=last.hash,
+    )
+    return AuditEntry(**{**forged.to_dict(), "hash": forged.compute_hash()})
+
+
+def test_an_entry_written_around_threadline_is_detected(
+    access: AccessControl, operator: Principal
+) -> None:
+    """A well-chained entry added with SQL: every link checks out, only the
+    chain head (which Threadline alone moves) shows the log grew behind it."""
+    fill(access)
+    last = max(access.audit.log.entries(100), key=lambda e: e.seq)
+    forged = _forge_after(access, last, "planted")
+    raw_sql(
+        access,
+        "INSERT INTO audit_log (seq, ts, actor, action, case_id, purpose, target, details, "
+        "prev_hash, hash) VALUES (:seq, :ts, :actor, :action, :case_id, :purpose, :target, "
+        "'{}', :prev_hash, :hash)",
+        **{k: v for k, v in forged.to_dict().items() if k != "details"},
+    )
+    assert broken_at(access, operator) == (
+        forged.seq,
+        "written around Threadline: the chain head is behind it",
+    )
+
+
+def test_a_rewritten_last_entry_is_detected(access: AccessControl, operator: Principal) -> None:
+    """The last entry replaced by a well-chained forgery: no later link can
+    catch it, only the hash the chain head keeps."""
+    fill(access)
+    entries = sorted(access.audit.log.entries(100), key=lambda e: e.seq)
+    before_last, last = entries[-2], entries[-1]
+    forged = _forge_after(access, before_last, "rewritten")
+    raw_sql(
+        access,
+        "UPDATE audit_log SET actor = :actor, target = :target, purpose = :purpose, "
+        "case_id = NULL, details = '{}', hash = :hash WHERE seq = :seq",
+        actor=forged.actor,
+        target=forged.target,
+        purpose=forged.purpose,
+        hash=forged.hash,
+        seq=last.seq,
+    )
+    assert broken_at(access, operator) == (
+        last.seq,
+        "the chain head holds another hash for it (rewritten)",
+    )
+
+
 def test_reordered_rows_are_detected(access: AccessControl, operator: Principal) -> None:
     fill(access)
     # swap the contents of entries 2 and 3, keeping their places
