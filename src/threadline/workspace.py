@@ -275,19 +275,6 @@ class Workspace:
             left, right, Judgement.parse(judgement), user, self._entity_exists
         )
 
-    def prepare_judgement(
-        self, left: str, right: str, judgement: str, user: str | None = None
-    ) -> JudgementRecord:
-        """What :meth:`judge` would record (ids checked, canonical ids
-        translated, the pair ordered), without recording it: for a caller
-        that keeps the judgement elsewhere first (the web app's database) and
-        then applies it with ``resolution.import_judgements``."""
-        from threadline.resolve.judgements import Judgement
-
-        return self.resolution.prepare_judgement(
-            left, right, Judgement.parse(judgement), user, self._entity_exists
-        )
-
     def _entity_exists(self, entity_id: str) -> bool:
         return self.store.has_entity(entity_id)
 

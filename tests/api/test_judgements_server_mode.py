@@ -1,11 +1,12 @@
-"""Judgements kept in the app database, SQLite and PostgreSQL alike: a
-judgement made over the API lands there with its user and case, and a fresh
-workspace started against the same app database gets it back, clusters and
-all. PostgreSQL tests are skipped where it is unreachable, except in CI.
+"""Judgements have one home, the workspace store, whichever app database
+(SQLite or PostgreSQL) the server runs on: a judgement made over the API
+lands there with its user, the audit log records who judged for which case
+or purpose, the command line and the web app read and write the same list,
+and it all outlives a restart. PostgreSQL tests are skipped where it is
+unreachable, except in CI.
 
 A fresh workspace is a copy of the session's template, which
-``build_workspace`` made from the source files and nobody has judged in: the
-same as rebuilding it from those files, in a fraction of the time.
+``build_workspace`` made from the source files and nobody has judged in.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from api_helpers import PEOPLE, PURPOSE, Api, api_settings, make_api
 from fastapi.testclient import TestClient
 
 from pg_schema import app_db_url
-from threadline.access.judgements import JudgementLog
+from threadline.access.audit import Action
+from threadline.access.trail import AuditTrail
 from threadline.api import create_app
 from threadline.errors import AppDatabaseError
 from threadline.resolve.judgements import Judgement
@@ -88,7 +90,13 @@ def merged(ws: Workspace, pair: tuple[str, str]) -> bool:
     return ws.resolution.canonical_id(left) == ws.resolution.canonical_id(right)
 
 
-def test_a_judgement_is_kept_with_its_user_and_case(
+def judged_in_the_log(api: Api) -> list[tuple[str | None, str | None, str | None, str]]:
+    """(target, case, purpose, judgement) of each judgement the audit log records."""
+    entries = api.access.audit.log.entries(100, action=Action.JUDGEMENT)
+    return [(e.target, e.case_id, e.purpose, e.details["judgement"]) for e in entries]
+
+
+def test_a_judgement_is_kept_with_its_user_and_audited_with_its_case(
     app_db: str, fresh_workspace: Callable[[], Path], apps: list[Api]
 ) -> None:
     api = first_start(fresh_workspace(), app_db, apps)
@@ -97,22 +105,18 @@ def test_a_judgement_is_kept_with_its_user_and_case(
     assert response.status_code == 200, response.text
     assert judge(api, IVAN, "not-same", purpose=PURPOSE).status_code == 200
 
-    same, not_same = api.access.judgements.since()
-    assert (same.case_id, same.purpose) == (api.case_id, None)
-    assert (not_same.case_id, not_same.purpose) == (None, PURPOSE)
-    record = same.record
-    assert (record.left_id, record.right_id) == COBALT
-    assert (record.judgement, record.user, record.origin) == (
-        Judgement.POSITIVE,
-        "olga",
-        "threadline",
-    )
-    assert not_same.record.judgement is Judgement.NEGATIVE
-    assert response.json()["judgement"] == record.to_dict()
-    # the workspace holds the very same records, and its clusters follow them
     ws = api.state.workspace
-    assert ws.resolution.judgements.history() == [same.record, not_same.record]
+    same, not_same = ws.resolution.judgements.history()
+    assert (same.left_id, same.right_id) == COBALT
+    assert (same.judgement, same.user, same.origin) == (Judgement.POSITIVE, "olga", "threadline")
+    assert (not_same.judgement, not_same.user) == (Judgement.NEGATIVE, "olga")
+    assert response.json()["judgement"] == same.to_dict()
     assert merged(ws, COBALT) and not merged(ws, IVAN)
+    # who judged and why: the audit log, beside the one list of judgements
+    assert judged_in_the_log(api) == [
+        (f"{COBALT[1]},{COBALT[0]}", api.case_id, None, "same"),
+        (f"{IVAN[0]},{IVAN[1]}", None, PURPOSE, "not-same"),
+    ]
 
 
 def test_a_refused_judgement_is_kept_nowhere(
@@ -123,42 +127,12 @@ def test_a_refused_judgement_is_kept_nowhere(
     assert judge(api, COBALT, "same").status_code == 400  # no case, no purpose
     body = {"left_id": COBALT[0], "right_id": COBALT[1], "judgement": "same", "case": api.case_id}
     assert api.post("nina", "/judgements", json=body).status_code == 403  # not a member
-    assert api.access.judgements.count() == 0
     assert api.state.workspace.resolution.judgements.count() == 0
+    # the one attempt that passed the checks is on record; the refused ones are not
+    assert [entry[0] for entry in judged_in_the_log(api)] == ["leak-cobalt,no-such-id"]
 
 
-def test_a_fresh_workspace_gets_the_judgements_back(
-    app_db: str, fresh_workspace: Callable[[], Path], apps: list[Api]
-) -> None:
-    first = first_start(fresh_workspace(), app_db, apps)
-    assert first.state.judgements_replayed == 0
-    assert judge(first, COBALT, "same", case=first.case_id).status_code == 200
-    assert judge(first, IVAN, "not-same", case=first.case_id).status_code == 200
-    kept = first.access.judgements.all()
-    first.state.close()
-
-    rebuilt = fresh_workspace()
-    with Workspace.open(rebuilt) as ws:
-        assert ws.resolution.judgements.count() == 0
-        assert not merged(ws, COBALT) and merged(ws, IVAN)
-
-    second = restart(rebuilt, app_db, first.case_id, apps)
-    assert second.state.judgements_replayed == 2
-    ws = second.state.workspace
-    assert ws.resolution.judgements.history() == kept
-    assert merged(ws, COBALT) and not merged(ws, IVAN)
-    # the API sees it too: one entity for the cobalt pair, none waiting for review
-    scope = {"case": second.case_id}
-    entity = second.get("mark", f"/entities/{COBALT[0]}", params=scope).json()
-    assert set(COBALT) <= set(entity["members"])
-    queue = second.get("mark", "/review", params={"limit": 50}).json()["pairs"]
-    assert COBALT not in {(p["left"]["id"], p["right"]["id"]) for p in queue}
-    # and it goes on from there
-    assert judge(second, COBALT, "unsure", case=second.case_id).status_code == 200
-    assert second.access.judgements.count() == 3
-
-
-def test_nothing_is_replayed_or_reclustered_when_nothing_is_missing(
+def test_judgements_outlive_a_restart_without_a_replay(
     app_db: str,
     fresh_workspace: Callable[[], Path],
     apps: list[Api],
@@ -167,44 +141,44 @@ def test_nothing_is_replayed_or_reclustered_when_nothing_is_missing(
     workspace = fresh_workspace()
     first = first_start(workspace, app_db, apps)
     assert judge(first, COBALT, "same", case=first.case_id).status_code == 200
+    assert judge(first, IVAN, "not-same", case=first.case_id).status_code == 200
+    kept = first.state.workspace.resolution.judgements.history()
     first.state.close()
 
     def refuse(*_args: object) -> None:
-        raise AssertionError("re-clustered on a start with nothing to replay")
+        raise AssertionError("re-clustered at start: there is nothing to reconcile")
 
     monkeypatch.setattr(Resolution, "recluster", refuse)
-    monkeypatch.setattr(Resolution, "import_judgements", refuse)
     again = restart(workspace, app_db, first.case_id, apps)
-    assert again.state.judgements_replayed == 0
-    assert again.state.workspace.resolution.judgements.count() == 1
-    assert merged(again.state.workspace, COBALT)
+    ws = again.state.workspace
+    assert ws.resolution.judgements.history() == kept
+    assert merged(ws, COBALT) and not merged(ws, IVAN)
+    scope = {"case": again.case_id}
+    entity = again.get("mark", f"/entities/{COBALT[0]}", params=scope).json()
+    assert set(COBALT) <= set(entity["members"])
+    queue = again.get("mark", "/review", params={"limit": 50}).json()["pairs"]
+    assert COBALT not in {(p["left"]["id"], p["right"]["id"]) for p in queue}
 
 
-def test_a_workspace_that_failed_to_apply_catches_up_at_the_next_start(
-    app_db: str,
-    fresh_workspace: Callable[[], Path],
-    apps: list[Api],
-    monkeypatch: pytest.MonkeyPatch,
+def test_the_command_line_and_the_web_app_share_one_list(
+    app_db: str, fresh_workspace: Callable[[], Path], apps: list[Api]
 ) -> None:
     workspace = fresh_workspace()
     first = first_start(workspace, app_db, apps)
-
-    def disk_full(*_args: object) -> int:
-        raise OSError("No space left on device")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(Resolution, "import_judgements", disk_full)
-        with pytest.raises(OSError, match="No space left"):
-            judge(first, COBALT, "same", case=first.case_id)
-    # kept by the app database, which committed first; the workspace lacks it
-    assert first.access.judgements.count() == 1
-    assert first.state.workspace.resolution.judgements.count() == 0
-    assert not merged(first.state.workspace, COBALT)
     first.state.close()
+    with Workspace.open(workspace) as ws:  # `threadline judge`, between two server runs
+        ws.judge(COBALT[0], COBALT[1], "same", user="desk")
 
     again = restart(workspace, app_db, first.case_id, apps)
-    assert again.state.judgements_replayed == 1
-    assert merged(again.state.workspace, COBALT)
+    ws = again.state.workspace
+    assert merged(ws, COBALT)
+    # the web app overrules it; the newest judgement of a pair wins
+    assert judge(again, COBALT, "not-same", case=again.case_id).status_code == 200
+    assert [(r.user, r.judgement) for r in ws.resolution.judgements.history()] == [
+        ("desk", Judgement.POSITIVE),
+        ("olga", Judgement.NEGATIVE),
+    ]
+    assert not merged(ws, COBALT)
 
 
 def test_an_app_database_failure_leaves_the_workspace_alone(
@@ -218,7 +192,8 @@ def test_an_app_database_failure_leaves_the_workspace_alone(
     def unavailable(*_args: object, **_kwargs: object) -> None:
         raise AppDatabaseError("app database: server closed the connection")
 
-    monkeypatch.setattr(JudgementLog, "record", unavailable)
+    # no audit entry, no judgement: a look or change that is not on record is not made
+    monkeypatch.setattr(AuditTrail, "judgement", unavailable)
     assert judge(api, COBALT, "same", case=api.case_id).status_code == 503
     assert api.state.workspace.resolution.judgements.count() == 0
     assert not merged(api.state.workspace, COBALT)

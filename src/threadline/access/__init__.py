@@ -12,7 +12,6 @@ compartments, and an append-only, hash-chained audit log. See docs/access.md.
 from threadline.access.audit import Action, AuditEntry, VerifyReport
 from threadline.access.cases import Case, CaseEntity, Member, Note
 from threadline.access.db import APP_DB_FILE
-from threadline.access.judgements import JudgementLog, LoggedJudgement
 from threadline.access.policy import RULES, Permission, Principal, Relation, Role, Scope
 from threadline.access.service import AccessControl
 from threadline.access.sessions import Login
@@ -28,8 +27,6 @@ __all__ = [
     "AuditEntry",
     "Case",
     "CaseEntity",
-    "JudgementLog",
-    "LoggedJudgement",
     "Login",
     "Member",
     "Note",

@@ -5,8 +5,8 @@ embedded default, ``app.sqlite`` in the workspace) or PostgreSQL (server mode,
 Everything above this module speaks SQLAlchemy Core and two context managers,
 ``read()`` and ``write()``; the engine differences live here and nowhere else:
 how a URL is spelled, how a write transaction takes its lock, how the audit
-chain's head row is locked, and the triggers that make the audit log and the
-judgements append-only. Tables are created on first open, under a lock, so two
+chain's head row is locked, and the triggers that make the audit log
+append-only. Tables are created on first open, under a lock, so two
 processes starting at once do not race; a database of an older schema version
 gets the tables and triggers it lacks (upgrades only add).
 """
@@ -51,14 +51,6 @@ _SQLITE_TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END""",
 ]
 
-# schema version 2: the judgements table
-_SQLITE_JUDGEMENT_TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS judgements_no_update BEFORE UPDATE ON judgements
-    BEGIN SELECT RAISE(ABORT, 'judgements is append-only: UPDATE is not allowed'); END""",
-    """CREATE TRIGGER IF NOT EXISTS judgements_no_delete BEFORE DELETE ON judgements
-    BEGIN SELECT RAISE(ABORT, 'judgements is append-only: DELETE is not allowed'); END""",
-]
-
 _POSTGRES_TRIGGERS = [
     """CREATE OR REPLACE FUNCTION threadline_audit_log_guard() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -93,19 +85,6 @@ _POSTGRES_TRIGGERS = [
     """CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
     FOR EACH STATEMENT EXECUTE FUNCTION threadline_audit_head_guard()""",
 ]
-
-_POSTGRES_JUDGEMENT_TRIGGERS = [
-    """CREATE OR REPLACE FUNCTION threadline_append_only() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP;
-    END $$""",
-    """CREATE TRIGGER judgements_append_only BEFORE UPDATE OR DELETE ON judgements
-    FOR EACH ROW EXECUTE FUNCTION threadline_append_only()""",
-    """CREATE TRIGGER judgements_no_truncate BEFORE TRUNCATE ON judgements
-    FOR EACH STATEMENT EXECUTE FUNCTION threadline_append_only()""",
-]
-
 
 def embedded_url(workspace: Path) -> str:
     """The URL of a workspace's embedded app database."""
@@ -211,8 +190,9 @@ class AppDatabase:
             )
 
     def _upgrade(self, conn: Connection, version: int) -> None:
-        """From an older schema version: every change so far only adds
-        tables, which ``create_all`` makes where they are missing."""
+        """From an older schema version: every change so far adds tables,
+        which ``create_all`` makes where they are missing, or retires one,
+        which is left as it is."""
         t.metadata.create_all(conn)
         self._create_triggers(conn, since=version)
         conn.execute(
@@ -225,7 +205,7 @@ class AppDatabase:
         """The triggers of the schema versions after ``since``."""
         versions = {
             1: _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS,
-            2: _SQLITE_JUDGEMENT_TRIGGERS if self.is_sqlite else _POSTGRES_JUDGEMENT_TRIGGERS,
+            # 2 added the judgements table and its guards; 3 retired the table
         }
         for version, ddls in versions.items():
             if version > since:

@@ -5,9 +5,8 @@ the app database and wires its parts together:
 - ``accounts``: user administration (admins);
 - ``cases``: need-to-know compartments, their members, notes and entities;
 - ``audit``: recording searches, views, exports, merges and judgements (with
-  a case or a stated purpose), reading and verifying the log.
-- ``judgements``: the judgements made through the web app, kept for good
-  (the workspace's copy is replayed from them when it lacks any).
+  a case or a stated purpose), reading and verifying the log. Judgements
+  themselves live in the workspace store (``threadline.resolve.judgements``).
 
 Every method that acts for someone takes the ``Principal`` that
 ``authenticate()`` returned and re-reads that user first, so the checks hold
@@ -23,7 +22,6 @@ from types import TracebackType
 from threadline.access.audit import AuditLog
 from threadline.access.cases import Cases
 from threadline.access.db import AppDatabase, embedded_url
-from threadline.access.judgements import JudgementLog
 from threadline.access.policy import Principal
 from threadline.access.sessions import Login, Sessions
 from threadline.access.settings import AccessSettings
@@ -40,7 +38,6 @@ class AccessControl:
         self.sessions = Sessions(self.db, log, self.settings, self.accounts.passwords)
         self.cases = Cases(self.db, log, self.settings)
         self.audit = AuditTrail(self.db, log)
-        self.judgements = JudgementLog(self.db, self.audit, self.settings)
 
     @classmethod
     def for_workspace(

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 #: bumped when a table changes; ``AppDatabase`` upgrades an older database
 #: (see ``db``) and refuses one it does not know
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: ``prev_hash`` of the first audit entry
 GENESIS_HASH = "0" * 64
 
@@ -164,24 +164,8 @@ audit_head = Table(
     CheckConstraint("id = 1", name="audit_head_single_row"),
 )
 
-# Version 2. Every judgement made through the web app, append-only (triggers,
-# see ``db``). The workspace's DuckDB keeps its own copy, which the resolver
-# joins; this one is the keeper that a rebuilt workspace is replayed from.
-judgements = Table(
-    "judgements",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
-    Column("user_name", String(64), nullable=False),
-    Column("case_id", String(32), ForeignKey("cases.id")),
-    Column("purpose", Text),
-    Column("left_id", Text, nullable=False),
-    Column("right_id", Text, nullable=False),
-    Column("judgement", String(16), nullable=False),
-    Column("origin", String(40), nullable=False),
-    CheckConstraint("judgement IN ('positive', 'negative', 'unsure')", name="judgements_judgement"),
-    # ordered (left < right) by Python, not by the database's collation
-    CheckConstraint("left_id <> right_id", name="judgements_two_ids"),
-    Index("judgements_case", "case_id"),
-)
+# Version 2 added a ``judgements`` table, a second copy of the judgements made
+# through the web app; version 3 retired it: judgements live in one place, the
+# workspace store's resolution tables, and the audit log records who judged
+# and for which case or purpose. A version-2 database keeps its table and rows
+# (append-only data is never dropped); nothing reads or writes them.

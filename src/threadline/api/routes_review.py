@@ -51,17 +51,11 @@ class JudgementBody(BaseModel):
 def judge(body: JudgementBody, principal: CurrentUser, state: State) -> dict[str, Any]:
     """Record a judgement; clusters change at once. Needs a case you are a
     member of or a stated purpose, like every change to the data."""
-    # Order: the audit log first, as for every look at or change to the data.
-    # Then, under the workspace lock: the judgement is checked against the
-    # workspace (an unknown id is a 400, nothing kept), kept in the app
-    # database (committed), and only then added to the workspace, which
-    # re-clusters. The app database goes first because it is the keeper and,
-    # being append-only, cannot take a row back: if the workspace then fails,
-    # the app database holds a judgement the workspace lacks, and the next
-    # start replays it (``AppState``); meanwhile the clusters follow the
-    # workspace's own judgements, as always. The other order could leave the
-    # workspace with a judgement its keeper never learns of, which no restart
-    # repairs.
+    # The audit log first, as for every look at or change to the data: it
+    # checks the role and the case or purpose, and records who judged and
+    # why. The judgement itself goes to the workspace store, its one home,
+    # which re-clusters; an unknown id there is a 400 after the attempt was
+    # logged, which is what an audit trail should show.
     audit = state.access.audit
     audit.judgement(
         principal,
@@ -76,10 +70,6 @@ def judge(body: JudgementBody, principal: CurrentUser, state: State) -> dict[str
             principal, [body.left_id, body.right_id], case_id=body.case, purpose=body.purpose
         )
     with state.data() as ws:
-        prepared = ws.prepare_judgement(body.left_id, body.right_id, body.judgement)
-        kept = state.access.judgements.record(
-            principal, prepared, case_id=body.case, purpose=body.purpose
-        )
-        ws.resolution.import_judgements([kept.record])
-        canonical = ws.resolution.canonical_id(kept.record.left_id)
-    return {"ok": True, "canonical_id": canonical, "judgement": kept.record.to_dict()}
+        record = ws.judge(body.left_id, body.right_id, body.judgement, user=principal.name)
+        canonical = ws.resolution.canonical_id(record.left_id)
+    return {"ok": True, "canonical_id": canonical, "judgement": record.to_dict()}

@@ -10,11 +10,6 @@ a pooled connection of its own.
 The link graph is kept in memory between requests and rebuilt when its key
 (the store generation and the resolution's checksum) changes, so a judgement
 or an ingest shows in the very next graph request.
-
-At start, the judgements the app database keeps and the workspace lacks are
-replayed into the workspace (which re-clusters once): a workspace rebuilt
-from its source files and started against the same server database gets its
-analysts' decisions back. When nothing is missing, nothing is re-clustered.
 """
 
 from __future__ import annotations
@@ -28,7 +23,6 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from threadline.access import AccessControl
-from threadline.access.judgements import missing_from
 from threadline.api.settings import ApiSettings
 from threadline.graph.cache import graph_key
 from threadline.graph.structure import Graph
@@ -52,8 +46,6 @@ class AppState:
             self.workspace.close()
             raise
         try:
-            #: how many judgements the start replayed into the workspace
-            self.judgements_replayed = self._replay_judgements()
             # A search index behind the store (a crash, an older index format)
             # is rebuilt now, before serving, not inside the first search,
             # which runs on the event loop (see on_workspace).
@@ -65,18 +57,6 @@ class AppState:
         self._lock = threading.RLock()
         self._graph: tuple[str, Graph] | None = None
         self._closed = False
-
-    def _replay_judgements(self) -> int:
-        """Add to the workspace the judgements the app database keeps and it
-        lacks, then re-cluster; nothing at all when none is missing."""
-        kept = self.access.judgements.all()
-        if not kept:
-            return 0
-        resolution = self.workspace.resolution
-        missing = missing_from(resolution.judgements.history(), kept)
-        if missing:
-            resolution.import_judgements(missing)
-        return len(missing)
 
     @contextmanager
     def data(self) -> Iterator[Workspace]:

@@ -288,26 +288,14 @@ class Resolution:
     ) -> JudgementRecord:
         """Record a judgement and re-cluster. Canonical ids are translated to
         a member, so judgements stay on entity ids, which re-ingest keeps."""
-        record = self.prepare_judgement(left, right, judgement, user, exists)
-        self.judgements.add([record])
-        self.recluster()
-        return record
-
-    def prepare_judgement(
-        self,
-        left: str,
-        right: str,
-        judgement: Judgement,
-        user: str | None,
-        exists: Callable[[str], bool],
-    ) -> JudgementRecord:
-        """The record ``judge`` would add (ids checked and normalised, the
-        pair ordered), without adding it; ``import_judgements`` adds it."""
         a, b = self._judgeable(left, exists), self._judgeable(right, exists)
         if a == b:
             raise JudgementError(f"{left!r} and {right!r} are the same entity.")
         a, b = ordered(a, b)
-        return JudgementRecord(a, b, judgement, user, now())
+        record = JudgementRecord(a, b, judgement, user, now())
+        self.judgements.add([record])
+        self.recluster()
+        return record
 
     def _judgeable(self, identifier: str, exists: Callable[[str], bool]) -> str:
         if identifier.startswith(CANONICAL_PREFIX):
