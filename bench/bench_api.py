@@ -151,13 +151,20 @@ def sampled_queries(ws_path: Path, seed: int) -> list[tuple[str, str]]:
     """Queries for a workspace this script did not build: its own names."""
     from threadline import Workspace
 
-    with Workspace.open(ws_path) as ws:
-        rows = ws.store.con.execute(
-            "SELECT value FROM (SELECT DISTINCT value FROM statements WHERE prop = 'name') "
-            f"USING SAMPLE reservoir(3000 ROWS) REPEATABLE ({int(seed)})"
-        ).fetchall()
     rng = random.Random(seed)
-    names = [str(row[0]) for row in rows]
+    # a reservoir sample of the names, read through the store interface
+    names: list[str] = []
+    seen = 0
+    with Workspace.open(ws_path) as ws:
+        for _, _, _, props, values in ws.store.iter_entity_values(prop_types=["name"]):
+            for prop, value in zip(props, values, strict=True):
+                if prop != "name":
+                    continue
+                seen += 1
+                if len(names) < 3000:
+                    names.append(value)
+                elif (slot := rng.randrange(seen)) < 3000:
+                    names[slot] = value
     queries = []
     for number in range(2000):
         name = rng.choice(names)
