@@ -244,6 +244,89 @@ def test_unknown_property_in_mapping(seeded: Seeded, helpers: Any) -> None:
     )
 
 
+def test_mapping_misspelt_key_names_it_and_its_place(seeded: Seeded, helpers: Any) -> None:
+    """FtM ignores an unknown key: ``propertes:`` loaded entities without
+    names, exit 0. Here it is an error with the nearest valid key."""
+    mapping = write_mapping(
+        seeded,
+        helpers,
+        {"p": {"schema": "Person", "keys": ["id"], "propertes": {"name": {"column": "name"}}}},
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert isinstance(error, MappingError)
+    assert str(error) == (
+        f"{mapping}: dataset 'base', query 1, entity 'p': unknown key 'propertes' "
+        "(did you mean 'properties'?)"
+    )
+
+
+def test_mapping_filters_at_entity_level_is_misplaced(seeded: Seeded, helpers: Any) -> None:
+    """``filters:`` beside ``schema:`` is never read by FtM: every row would
+    become an entity of that schema."""
+    mapping = write_mapping(
+        seeded,
+        helpers,
+        {
+            "p": {
+                "schema": "Person",
+                "keys": ["id"],
+                "filters": {"dob": "1980"},
+                "properties": {"name": {"column": "name"}},
+            }
+        },
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert str(error) == (
+        f"{mapping}: dataset 'base', query 1, entity 'p': 'filters' is misplaced "
+        "('filters' is read at query level, beside 'entities:')"
+    )
+
+
+def test_mapping_unknown_property_option(seeded: Seeded, helpers: Any) -> None:
+    mapping = write_mapping(
+        seeded,
+        helpers,
+        {"p": {"schema": "Person", "keys": ["id"], "properties": {"name": {"colum": "name"}}}},
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert str(error) == (
+        f"{mapping}: dataset 'base', query 1, entity 'p', property 'name': unknown key "
+        "'colum' (did you mean 'column' or 'columns'?)"
+    )
+
+
+def test_mapping_that_contains_itself_is_refused(seeded: Seeded, helpers: Any) -> None:
+    mapping = seeded.bad / "mapping.yml"
+    mapping.write_text(
+        "base:\n  queries:\n    - &q\n      entities:\n        p:\n          schema: Person\n"
+        "          keys: [id]\n          properties: {name: {column: name}}\n      loop: *q\n",
+        "utf-8",
+    )
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert str(error) == (
+        f"{mapping}: the mapping contains itself through a YAML alias (&name ... *name)"
+    )
+
+
+def test_mapping_of_exploding_aliases_is_refused(seeded: Seeded, helpers: Any) -> None:
+    """Nine lines of nested aliases that would expand to 10^9 values."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    lines.append("base: {queries: [{entities: {}}], label: *a8}")
+    mapping = seeded.bad / "mapping.yml"
+    mapping.write_text("\n".join(lines) + "\n", "utf-8")
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    assert str(error) == (
+        f"{mapping}: the mapping expands to more than 100,000 values (YAML aliases (*name) "
+        "that nest other aliases multiply; write the values out)"
+    )
+
+
 def test_mapping_column_missing_from_header(seeded: Seeded, helpers: Any) -> None:
     mapping = write_mapping(
         seeded,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from banal import keys_values
 from followthemoney import model
 from followthemoney.exc import InvalidMapping
@@ -28,6 +27,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 
 from threadline.errors import Location, MappingError, RejectedValue
+from threadline.ingest.mapping_check import check_keys, read_yaml
 from threadline.model.fastclean import FastSigner, clean_value
 
 #: one mapped value: (property, cleaned value, raw value or None when identical)
@@ -42,17 +42,9 @@ class MappedEntity:
 
 
 def load_mapping_file(path: Path) -> dict[str, Any]:
-    """Read a mapping YAML, resolving ``include:`` the way ``ftm map`` does."""
-    from followthemoney.cli.util import load_mapping_file as ftm_load
-
-    if not path.exists():
-        raise MappingError("mapping file not found", Location(str(path)))
-    try:
-        data = ftm_load(path)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise MappingError(f"invalid YAML: {exc}", Location(str(path), line)) from exc
+    """Read a mapping YAML, resolving ``include:`` the way ``ftm map`` does,
+    within the limits of ``mapping_check.read_yaml``."""
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise MappingError("a mapping file must be a YAML mapping", Location(str(path)))
     return data
@@ -157,6 +149,7 @@ class CompiledMapping:
 
     def __init__(self, config: dict[str, Any], dataset: str, source: str = "<mapping>") -> None:
         where = Location(source)
+        check_keys(config, where)
         queries = queries_of(config)
         if not queries:
             raise MappingError("no queries found", where, hint="see docs/ingest.md for the format")
