@@ -86,6 +86,7 @@ _POSTGRES_TRIGGERS = [
     FOR EACH STATEMENT EXECUTE FUNCTION threadline_audit_head_guard()""",
 ]
 
+
 def embedded_url(workspace: Path) -> str:
     """The URL of a workspace's embedded app database."""
     return f"sqlite:///{Path(workspace) / APP_DB_FILE}"
