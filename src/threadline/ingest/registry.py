@@ -55,6 +55,8 @@ class Registry(Generic[T]):
     handlers claiming ``.json`` would make detection depend on registration
     order, so that fails when registering, not when a file is opened."""
 
+    # ``base`` is not ``type[T]``: mypy refuses an abstract class there, and
+    # a reader base is abstract. Declare the registry as ``Registry[Base]``.
     def __init__(self, kind: str, base: type[Any]) -> None:
         self.kind = kind
         self.base = base
