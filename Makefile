@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WEB_VENDOR := src/threadline/web/node_modules/.installed
 
-.PHONY: setup demo test lint typecheck bench docs clean chromium
+.PHONY: setup demo demo-data test lint typecheck bench docs clean chromium
 
 $(BIN)/threadline: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: setup
 	$(BIN)/threadline -w demo-workspace resolve
 	$(BIN)/threadline -w demo-workspace graph stats
 
+# Regenerate the bundled demo data (deterministic; tests/test_demo_data.py
+# fails when the shipped files differ from what the generator writes).
+demo-data: setup
+	$(BIN)/python tools/generate_demo.py src/threadline/demo/data
+
 # The browser tests drive Debian's Chromium (a Playwright browser download
 # does not work offline); install it when it is missing.
 chromium:
@@ -37,13 +42,13 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: setup chromium
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 docs: setup
 	COLUMNS=100 $(BIN)/python -m threadline.cli.docs > docs/cli.md

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import write_mapping, write_officers_csv
+from gen_officers import write_mapping, write_officers_csv
 
 BIN = Path(sys.executable).parent
 

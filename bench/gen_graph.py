@@ -42,35 +42,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from followthemoney import model
 from numpy.typing import NDArray
 
-Ints = NDArray[np.int64]
+# The table shapes and edge kinds are the model's, not copies, so a change
+# there shows up here as a failure rather than as a benchmark of stale data.
+from threadline.model.links import EDGE_SCHEMA, IGNORED_REFERENCES, NODE_SCHEMA, edge_schemata
 
-NODE_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("schema", pa.string()),
-        ("caption", pa.string()),
-        ("members", pa.list_(pa.string())),
-    ]
-)
-EDGE_SCHEMA = pa.schema(
-    [
-        ("edge_id", pa.string()),
-        ("kind", pa.string()),
-        ("type", pa.string()),
-        ("source", pa.string()),
-        ("target", pa.string()),
-        ("source_member", pa.string()),
-        ("target_member", pa.string()),
-        ("label", pa.string()),
-        ("start_date", pa.string()),
-        ("end_date", pa.string()),
-        ("percentage", pa.float64()),
-        ("datasets", pa.list_(pa.string())),
-        ("statement_ids", pa.list_(pa.string())),
-    ]
-)
+Ints = NDArray[np.int64]
 
 # schema, id prefix (3 bytes), share of nodes
 NODE_KINDS: tuple[tuple[str, str, float], ...] = (
@@ -205,6 +184,37 @@ DAY0 = int(np.datetime64("1995-01-01", "D").astype(np.int64))
 DAYS = int(np.datetime64("2024-12-31", "D").astype(np.int64)) - DAY0
 
 
+def check_edge_types() -> None:
+    """Raise if a node schema or an edge type here is not one the link graph
+    extraction produces: a ``link`` must be an FtM edge schema, a
+    ``reference`` an entity property of one of the node schemata."""
+    problems = []
+    schemata = []
+    for name, _, _ in NODE_KINDS:
+        schema = model.get(name)
+        if schema is None or schema.abstract or schema.edge:
+            problems.append(f"node schema {name!r} is not a concrete FtM node schema")
+        else:
+            schemata.append(schema)
+    links = edge_schemata()
+    for etype, kind, *_ in EDGE_TYPES:
+        if kind == "link":
+            if etype not in links:
+                problems.append(f"link {etype!r} is not an FtM edge schema")
+        elif kind == "reference":
+            props = [s.get(etype) for s in schemata]
+            if etype in IGNORED_REFERENCES or not any(
+                p is not None and p.type.name == "entity" for p in props
+            ):
+                problems.append(f"reference {etype!r} is not an entity property of a node schema")
+        else:
+            problems.append(f"edge {etype!r} has an unknown kind {kind!r}")
+    if problems:
+        raise ValueError(
+            "gen_graph is out of step with threadline.model.links: " + "; ".join(problems)
+        )
+
+
 # -- strings without Python objects ----------------------------------------------
 
 
@@ -333,6 +343,7 @@ def _ownership(
 
 def generate(nodes: int, edges: int, seed: int) -> tuple[pa.Table, pa.Table]:
     """``nodes`` entities and exactly ``edges`` edges (NODE_SCHEMA, EDGE_SCHEMA)."""
+    check_edge_types()
     rng = np.random.default_rng(seed)
     shares = np.array([share for _, _, share in NODE_KINDS])
     counts = np.floor(shares * nodes).astype(np.int64)

@@ -16,7 +16,7 @@ from typing import Any
 from threadline.errors import InputError, Location
 from threadline.ingest.ftm_files import read_ftm_entities, sniff_ftm
 from threadline.ingest.mapping import CompiledMapping, load_mapping_file, quick_mapping
-from threadline.ingest.readers.base import open_records
+from threadline.ingest.readers.formats import open_records
 
 PREVIEW_ROWS = 20
 

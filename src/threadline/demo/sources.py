@@ -3,7 +3,8 @@
 Every file of the demo, in load order, with the dataset it belongs to and the
 FtM mapping that turns it into entities (``None`` for a file that already is
 FtM entity JSON). The data is fictional; see ``README.md`` in this package for
-the story it tells and ``generate.py`` for how it is made.
+the story it tells and ``tools/generate_demo.py`` in the source repository
+for how it is made.
 
 A mapping's ``csv_url`` is the bare file name, relative to :data:`DEMO_DIR`:
 run ``ftm map`` from that directory. Threadline itself ignores ``csv_url`` and

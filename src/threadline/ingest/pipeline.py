@@ -19,7 +19,8 @@ from threadline.errors import InputError, Location, MappingError
 from threadline.ingest.batch import BASE_PROP, StatementBatch
 from threadline.ingest.ftm_files import FtMItem, read_ftm_entities, read_ftm_statements, sniff_ftm
 from threadline.ingest.mapping import CompiledMapping, load_mapping_file, quick_mapping
-from threadline.ingest.readers.base import CountingReader, detect_format, open_records
+from threadline.ingest.readers.base import CountingReader
+from threadline.ingest.readers.formats import detect_format, open_records
 from threadline.store.base import StatementStore
 
 OnError = Literal["fail", "skip"]

@@ -1,15 +1,16 @@
-"""Shared record-reader plumbing: the record type, format detection and a
-byte counter for progress bars."""
+"""Shared record-reader plumbing: the record type, the reader base class and
+a byte counter for progress bars."""
 
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Self
 
-from threadline.errors import InputError, Location
+from threadline.errors import InputError
 
 
 @dataclass(slots=True)
@@ -25,72 +26,39 @@ class Record:
     error: InputError | None = None
 
 
-class RecordReader(Protocol):
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read a file: the user's choices (encoding, sheet) and the
+    format's own settings (a TSV is a CSV with another delimiter). One type
+    for all readers, so a format table can set them without knowing the
+    reader's constructor; each reader takes what applies to it."""
+
+    encoding: str = "utf-8"
+    sheet: str | None = None
+    delimiter: str = ","
+    #: JSON lines rather than one JSON array
+    lines: bool = False
+
+
+class RecordReader(ABC):
+    """A stream of :class:`Record` from one file. Which class reads which
+    format is decided by ``threadline.ingest.readers.formats``, not here."""
+
     path: Path
     #: column names when the format declares them up front (CSV, XLSX, Parquet)
     columns: list[str] | None
 
+    @classmethod
+    @abstractmethod
+    def open(cls, path: Path, options: ReadOptions) -> Self:
+        """A reader of ``path`` with the options that apply to this format."""
+
+    @abstractmethod
     def __iter__(self) -> Iterator[Record]: ...
 
     @property
+    @abstractmethod
     def bytes_read(self) -> int: ...
-
-
-TABULAR_SUFFIXES = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".txt": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".json": "json",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-
-
-def detect_format(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    for suffix in reversed(suffixes):
-        if suffix in TABULAR_SUFFIXES:
-            return TABULAR_SUFFIXES[suffix]
-    raise InputError(
-        f"cannot tell the format of {path.name!r} from its extension",
-        Location(str(path)),
-        hint="use .csv, .tsv, .xlsx, .json, .ndjson/.jsonl or .parquet, or pass --format",
-    )
-
-
-def open_records(
-    path: Path, fmt: str | None = None, encoding: str = "utf-8", sheet: str | None = None
-) -> RecordReader:
-    """Open ``path`` as a stream of records in the given (or detected) format."""
-    if not path.exists():
-        raise InputError("file not found", Location(str(path)))
-    fmt = fmt or detect_format(path)
-    if fmt in ("csv", "tsv"):
-        from threadline.ingest.readers.csv_reader import CSVReader
-
-        return CSVReader(path, delimiter="\t" if fmt == "tsv" else ",", encoding=encoding)
-    if fmt == "xlsx":
-        from threadline.ingest.readers.xlsx_reader import XLSXReader
-
-        return XLSXReader(path, sheet=sheet)
-    if fmt in ("json", "ndjson"):
-        from threadline.ingest.readers.json_reader import JSONRecordReader
-
-        return JSONRecordReader(path, lines=fmt == "ndjson")
-    if fmt == "parquet":
-        from threadline.ingest.readers.parquet_reader import ParquetReader
-
-        return ParquetReader(path)
-    raise InputError(
-        f"unknown format {fmt!r}",
-        Location(str(path)),
-        hint="use csv, tsv, xlsx, json, ndjson or parquet",
-    )
 
 
 class CountingReader(io.RawIOBase):

@@ -10,23 +10,28 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
-from threadline.ingest.readers.base import CountingReader, Record
+from threadline.ingest.readers.base import CountingReader, ReadOptions, Record, RecordReader
 
 # Some registries put whole documents into a cell.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-class CSVReader:
+class CSVReader(RecordReader):
     def __init__(self, path: Path, delimiter: str = ",", encoding: str = "utf-8") -> None:
         self.path = path
         self.delimiter = delimiter
         self.encoding = encoding
         self._counter: CountingReader | None = None
         self.columns: list[str] | None = self._read_header()
+
+    @classmethod
+    def open(cls, path: Path, options: ReadOptions) -> Self:
+        return cls(path, delimiter=options.delimiter, encoding=options.encoding)
 
     @property
     def bytes_read(self) -> int:

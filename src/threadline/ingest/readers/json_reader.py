@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import orjson
 from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
-from threadline.ingest.readers.base import CountingReader, Record
+from threadline.ingest.readers.base import CountingReader, ReadOptions, Record, RecordReader
 
 LIST_SEPARATOR = ";"
 
@@ -36,7 +36,7 @@ def flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
             out[prefix] = text
 
 
-class JSONRecordReader:
+class JSONRecordReader(RecordReader):
     columns: list[str] | None = None
 
     def __init__(self, path: Path, lines: bool) -> None:
@@ -48,6 +48,10 @@ class JSONRecordReader:
                 head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
             lines = not head.startswith(b"[")
         self.lines = lines
+
+    @classmethod
+    def open(cls, path: Path, options: ReadOptions) -> Self:
+        return cls(path, lines=options.lines)
 
     @property
     def bytes_read(self) -> int:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
-from threadline.ingest.readers.base import Record
+from threadline.ingest.readers.base import ReadOptions, Record, RecordReader
 
 
-class ParquetReader:
+class ParquetReader(RecordReader):
     BATCH_ROWS = 16_384
 
     def __init__(self, path: Path) -> None:
@@ -26,6 +27,10 @@ class ParquetReader:
         self._rows = self._file.metadata.num_rows
         self._done = 0
         self._size = path.stat().st_size
+
+    @classmethod
+    def open(cls, path: Path, options: ReadOptions) -> Self:
+        return cls(path)
 
     @property
     def bytes_read(self) -> int:

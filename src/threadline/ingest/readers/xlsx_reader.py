@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
-from threadline.ingest.readers.base import Record
+from threadline.ingest.readers.base import ReadOptions, Record, RecordReader
 
 
-class XLSXReader:
+class XLSXReader(RecordReader):
     def __init__(self, path: Path, sheet: str | None = None) -> None:
         self.path = path
         self.sheet = sheet
@@ -24,6 +24,10 @@ class XLSXReader:
         self.columns: list[str] | None = None
         for _ in self._rows(header_only=True):
             break
+
+    @classmethod
+    def open(cls, path: Path, options: ReadOptions) -> Self:
+        return cls(path, sheet=options.sheet)
 
     @property
     def bytes_read(self) -> int:

@@ -1,5 +1,8 @@
-"""Synthetic tables for benchmarks: a company-officer register with people,
-companies and directorships, noisy in the ways real registers are."""
+"""A synthetic company-officer register for the ingest benchmarks
+(``bench_ingest.py``, ``bench_memory.py``): one CSV row per directorship,
+with the person and the company on the same row, noisy in the ways real
+registers are, and the FtM mapping that makes a Person, a Company and a
+Directorship of each row."""
 
 from __future__ import annotations
 
