@@ -155,14 +155,22 @@ class Workspace:
         encoding: str = "utf-8",
         sheet: str | None = None,
         on_error: OnError = "fail",
+        delimiter: str | None = None,
+        splits: dict[str, str] | None = None,
+        date_formats: dict[str, str] | None = None,
         progress: ProgressFn | None = None,
     ) -> IngestReport:
         """Load one file into ``dataset``. Re-ingesting the same file name into
         the same dataset replaces what it wrote before (values seen before keep
         their first-seen date). All or nothing: on error the workspace is
-        unchanged."""
-        if on_error not in ("fail", "skip"):
-            raise InputError(f"--on-error must be 'fail' or 'skip', not {on_error!r}")
+        unchanged. A CSV's delimiter is detected unless ``delimiter`` is
+        given; ``splits`` and ``date_formats`` ({property: separator or
+        strptime format}) refine a quick mapping (``schema``/``maps``)."""
+        from threadline.ingest.pipeline import ON_ERROR_CHOICES
+
+        if on_error not in ON_ERROR_CHOICES:
+            choices = ", ".join(repr(c) for c in ON_ERROR_CHOICES)
+            raise InputError(f"--on-error must be one of {choices}, not {on_error!r}")
         options = IngestOptions(
             dataset=dataset,
             mapping=Path(mapping) if mapping is not None else None,
@@ -173,6 +181,9 @@ class Workspace:
             encoding=encoding,
             sheet=sheet,
             on_error=on_error,
+            delimiter=delimiter,
+            splits=dict(splits or {}),
+            date_formats=dict(date_formats or {}),
         )
         report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
         self._update_index()

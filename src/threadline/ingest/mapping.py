@@ -62,8 +62,17 @@ def queries_of(config: dict[str, Any]) -> list[dict[str, Any]]:
     return queries
 
 
-def quick_mapping(schema: str, pairs: list[str], keys: list[str] | None) -> dict[str, Any]:
-    """Build a one-entity mapping from ``--schema S --map prop=column`` options."""
+def quick_mapping(
+    schema: str,
+    pairs: list[str],
+    keys: list[str] | None,
+    *,
+    splits: dict[str, str] | None = None,
+    date_formats: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Build a one-entity mapping from ``--schema S --map prop=column``
+    options, with ``--split prop=SEP`` (several values in one cell) and
+    ``--date-format prop=FORMAT`` (strptime, e.g. %d.%m.%Y)."""
     properties: dict[str, Any] = {}
     for pair in pairs:
         prop, sep, column = pair.partition("=")
@@ -76,10 +85,38 @@ def quick_mapping(schema: str, pairs: list[str], keys: list[str] | None) -> dict
         entry["columns"].append(column.strip())
     if not properties:
         raise MappingError("--schema needs at least one --map property=column")
+    for option, settings, key in (
+        ("--split", splits or {}, "split"),
+        ("--date-format", date_formats or {}, "format"),
+    ):
+        for prop, value in settings.items():
+            if prop not in properties:
+                raise MappingError(
+                    f"{option} {prop}={value}: {prop!r} is not mapped by any --map",
+                    hint=f"the mapped properties are {', '.join(sorted(properties))}",
+                )
+            if not value:
+                raise MappingError(f"{option} {prop}=: give a separator or format after '='")
+            properties[prop][key] = value
     key_columns = keys or sorted({c for p in properties.values() for c in p["columns"]})
     return {
         "entities": {"entity": {"schema": schema, "keys": key_columns, "properties": properties}}
     }
+
+
+def parse_settings(option: str, pairs: Iterable[str]) -> dict[str, str]:
+    """``["alias=;", ...]`` from a repeated ``--split``/``--date-format``
+    option, as {property: value}."""
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        prop, sep, value = pair.partition("=")
+        if not sep or not prop.strip():
+            raise MappingError(
+                f"{option} {pair!r} is not of the form property=value",
+                hint="for example --split alias=; or --date-format birthDate=%d.%m.%Y",
+            )
+        settings[prop.strip()] = value
+    return settings
 
 
 def _suggest(name: str, options: Iterable[str]) -> str | None:

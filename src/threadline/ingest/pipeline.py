@@ -23,7 +23,11 @@ from threadline.ingest.readers.base import CountingReader
 from threadline.ingest.readers.formats import detect_format, open_records
 from threadline.store.base import StatementStore
 
-OnError = Literal["fail", "skip"]
+#: fail: stop at the first bad record, storing nothing; skip: leave bad
+#: records out; drop-value: keep a record, leaving out only the values that
+#: cannot be cleaned (a record that cannot be read at all is left out)
+OnError = Literal["fail", "skip", "drop-value"]
+ON_ERROR_CHOICES: tuple[OnError, ...] = ("fail", "skip", "drop-value")
 #: called with (bytes done, bytes total, records done)
 ProgressFn = Callable[[int, int, int], None]
 
@@ -41,6 +45,12 @@ class IngestOptions:
     encoding: str = "utf-8"
     sheet: str | None = None
     on_error: OnError = "fail"
+    #: a CSV delimiter; None: detected
+    delimiter: str | None = None
+    #: quick mode: property -> the separator that splits its cells into values
+    splits: dict[str, str] = field(default_factory=dict)
+    #: quick mode: property -> the strptime format of its dates (e.g. %d.%m.%Y)
+    date_formats: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,10 +64,18 @@ class IngestReport:
     rejected: int
     rejects_path: Path | None
     seconds: float
+    #: values left out of kept records (``on_error="drop-value"``)
+    dropped_values: int = 0
+
+    @property
+    def loaded(self) -> int:
+        """Records stored (read, less rejected)."""
+        return self.records - self.rejected
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["rejects_path"] = str(self.rejects_path) if self.rejects_path else None
+        data["loaded"] = self.loaded
         return data
 
 
@@ -77,12 +95,22 @@ class _Rejects:
         self.on_error = on_error
         self.path = path
         self.count = 0
+        self.dropped = 0
         self._fh: Any = None
 
     def __call__(self, error: InputError, data: dict[str, str] | None = None) -> None:
+        """A record left out (or the ingest stopped, under ``fail``)."""
         if self.on_error == "fail":
             raise error
         self.count += 1
+        self._write(error, data, "record rejected")
+
+    def drop(self, error: InputError, data: dict[str, str]) -> None:
+        """A value left out of a record that is kept."""
+        self.dropped += 1
+        self._write(error, data, "value dropped")
+
+    def _write(self, error: InputError, data: dict[str, str] | None, action: str) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.path, "wb")  # noqa: SIM115
@@ -91,6 +119,7 @@ class _Rejects:
             "line": loc.line if loc else None,
             "column": loc.column if loc else None,
             "error": error.problem,
+            "action": action,
             "record": data,
         }
         self._fh.write(orjson.dumps(entry) + b"\n")
@@ -141,7 +170,7 @@ def ingest_file(
                         progress(sum(c.count for c in counters), total, records)
         else:
             mapping = _compile(path, options, fmt)
-            reader = open_records(path, fmt, options.encoding, options.sheet)
+            reader = open_records(path, fmt, options.encoding, options.sheet, options.delimiter)
             _check_columns(mapping, reader.columns, path, options)
             spath = str(path)
             pending: list[InputError] = []
@@ -152,13 +181,18 @@ def ingest_file(
                     continue
                 entities = mapping.map(record.data, pending.append)
                 if pending:
-                    error = pending[0]
+                    for error in pending:
+                        loc = error.location
+                        error.location = Location(spath, record.line, loc.column if loc else None)
+                        error.args = (error.message,)
+                    if options.on_error != "drop-value":
+                        rejects(pending[0], record.data)
+                        pending.clear()
+                        continue
+                    # the values were left out of the entities already
+                    for error in pending:
+                        rejects.drop(error, record.data)
                     pending.clear()
-                    loc = error.location
-                    error.location = Location(spath, record.line, loc.column if loc else None)
-                    error.args = (error.message,)
-                    rejects(error, record.data)
-                    continue
                 line = record.line
                 append = batch.rows.append
                 for entity in entities:
@@ -189,8 +223,9 @@ def ingest_file(
         entities=entity_count,
         statements=txn.statements,
         rejected=rejects.count,
-        rejects_path=rejects.path if rejects.count else None,
+        rejects_path=rejects.path if rejects.count or rejects.dropped else None,
         seconds=(datetime.now() - started).total_seconds(),
+        dropped_values=rejects.dropped,
     )
     return report
 
@@ -230,7 +265,13 @@ def _compile(path: Path, options: IngestOptions, fmt: str) -> CompiledMapping:
         config = load_mapping_file(options.mapping)
         return CompiledMapping(config, options.dataset, str(options.mapping))
     assert options.schema is not None
-    config = quick_mapping(options.schema, options.maps, options.keys or None)
+    config = quick_mapping(
+        options.schema,
+        options.maps,
+        options.keys or None,
+        splits=options.splits,
+        date_formats=options.date_formats,
+    )
     return CompiledMapping(config, options.dataset, "--schema/--map")
 
 

@@ -35,7 +35,8 @@ class ReadOptions:
 
     encoding: str = "utf-8"
     sheet: str | None = None
-    delimiter: str = ","
+    #: None: detected from the first lines (CSV), or the format's own (TSV)
+    delimiter: str | None = None
     #: JSON lines rather than one JSON array
     lines: bool = False
 

@@ -31,7 +31,8 @@ class CSVReader(RecordReader):
 
     @classmethod
     def open(cls, path: Path, options: ReadOptions) -> Self:
-        return cls(path, delimiter=options.delimiter, encoding=options.encoding)
+        delimiter = options.delimiter or detect_delimiter(path, options.encoding)
+        return cls(path, delimiter=delimiter, encoding=options.encoding)
 
     @property
     def bytes_read(self) -> int:
@@ -118,6 +119,36 @@ class CSVReader(RecordReader):
                 raise self._decode_error(exc, line + 1) from exc
             except csv.Error as exc:
                 raise InputError(f"malformed CSV: {exc}", Location(path, line + 1)) from exc
+
+
+#: the delimiters detection chooses from, most common first (ties go to the first)
+DELIMITERS = ",;\t|"
+#: how much of the file detection reads
+_SNIFF_BYTES = 64 * 1024
+
+
+def detect_delimiter(path: Path, encoding: str = "utf-8") -> str:
+    """The delimiter that splits the file's first lines into the same number
+    of cells (more than one), the most cells winning: European registries
+    often export with semicolons, because the comma is their decimal mark.
+    A comma when nothing fits (a one-column file)."""
+    with open(path, "rb") as fh:
+        sample = fh.read(_SNIFF_BYTES)
+    text = sample.decode(encoding if encoding.lower() not in ("utf-8", "utf8") else "utf-8-sig",
+                         errors="replace")  # fmt: skip
+    if len(sample) == _SNIFF_BYTES:
+        text = text[: text.rfind("\n") + 1] or text  # whole lines only
+    best, best_width = ",", 1
+    for delimiter in DELIMITERS:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True))
+        rows = [row for row in rows[:50] if row]
+        if not rows:
+            continue
+        width = len(rows[0])
+        # every sampled row as wide as the header (the last may be cut off)
+        if width > best_width and all(len(row) == width for row in rows[:-1] or rows):
+            best, best_width = delimiter, width
+    return best
 
 
 def _first_bad_line(path: Path, encoding: str) -> int | None:

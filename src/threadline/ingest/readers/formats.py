@@ -82,9 +82,14 @@ def detect_format(path: Path) -> str:
 
 
 def open_records(
-    path: Path, fmt: str | None = None, encoding: str = "utf-8", sheet: str | None = None
+    path: Path,
+    fmt: str | None = None,
+    encoding: str = "utf-8",
+    sheet: str | None = None,
+    delimiter: str | None = None,
 ) -> RecordReader:
-    """Open ``path`` as a stream of records in the given (or detected) format."""
+    """Open ``path`` as a stream of records in the given (or detected) format;
+    ``delimiter`` forces a CSV delimiter, which is otherwise detected."""
     if not path.exists():
         raise InputError("file not found", Location(str(path)))
     fmt = fmt or detect_format(path)
@@ -96,6 +101,14 @@ def open_records(
             hint=f"use {_one_of(READERS.names())}",
         )
     options = dataclasses.replace(ReadOptions(encoding=encoding, sheet=sheet), **handler.options)
+    if delimiter is not None:
+        if len(delimiter) != 1:
+            raise InputError(
+                f"the delimiter must be one character, not {delimiter!r}",
+                Location(str(path)),
+                hint="for a tab, pass --delimiter $'\\t' (or name the file .tsv)",
+            )
+        options = dataclasses.replace(options, delimiter=delimiter)
     return READERS.load(handler).open(path, options)
 
 
