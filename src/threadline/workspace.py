@@ -226,6 +226,19 @@ class Workspace:
             raise DatasetNotFound(f"no dataset named {dataset!r} (see `threadline datasets`)")
         return export_entities(lambda: self.entities(dataset), fmt, out)
 
+    def export_resolved(self, fmt: str, out: IO[bytes] | Path) -> int:
+        """Write one entity per resolved entity as ``ftm`` (with its member
+        ids as ``referents``) or ``statements`` (FtM's statement CSV, each
+        with its canonical id and its source file and line); returns how
+        many entities."""
+        from threadline.export.resolved import export_resolved, resolved_entities
+
+        canonical = self.store.resolution().canonical_map() if self._has_resolution() else {}
+        entities = resolved_entities(
+            self.store.iter_entity_groups, self.store.entity_rows, canonical
+        )
+        return export_resolved(entities, fmt, out)
+
     def stats(self) -> dict[str, Any]:
         from followthemoney import model
 
