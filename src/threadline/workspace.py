@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from threadline.graph.structure import Graph
     from threadline.resolve.judgements import JudgementRecord
     from threadline.resolve.resolver import Resolution, ResolveOptions, ResolveReport
+    from threadline.resolve.review import ReviewCase
     from threadline.resolve.screening import ScreeningResult
 
 CONFIG_FILE = "threadline.toml"
@@ -297,6 +298,42 @@ class Workspace:
 
         return self.resolution.judge(
             left, right, Judgement.parse(judgement), user, self._entity_exists
+        )
+
+    def review_queue(self, limit: int = 20) -> list[ReviewCase]:
+        """Doubtful cases, one per candidate and cluster, strongest first."""
+        return self.resolution.review_queue(limit)
+
+    def decide(
+        self,
+        candidate: str,
+        cluster: str,
+        judgement: str,
+        user: str | None = None,
+    ) -> list[JudgementRecord]:
+        """Decide a review case: "same" merges the two sides, "not same"
+        judges the candidate against every member of the cluster, "unsure"
+        takes the case off the queue. Re-clusters once."""
+        from threadline.resolve.judgements import Judgement
+
+        return self.resolution.decide(
+            candidate, cluster, Judgement.parse(judgement), user, self._entity_exists
+        )
+
+    def bulk_review(
+        self, rule: str, apply: bool = False, user: str | None = None
+    ) -> list[ReviewCase]:
+        """The queued cases a bulk rule (``threadline.resolve.review.BULK_RULES``)
+        decides "same": listed only (a preview), or decided with ``apply``."""
+        if apply:
+            return self.resolution.bulk_apply(rule, self._sides, user, self._entity_exists)
+        return self.resolution.bulk_preview(rule, self._sides)
+
+    def _sides(self, case: ReviewCase) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+        left, right = self.entity(case.candidate), self.entity(case.cluster)
+        return (
+            (left.schema.name, left.proxy.get("name")),
+            (right.schema.name, right.proxy.get("name")),
         )
 
     def _entity_exists(self, entity_id: str) -> bool:

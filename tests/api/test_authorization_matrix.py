@@ -181,6 +181,25 @@ TABLE: dict[str, Row] = {
         viewer=403,
         analyst=200,
     ),
+    "POST /review/decisions": data_row(
+        lambda api, rel: Call(
+            "POST",
+            "/review/decisions",
+            json={"candidate": "c-alpha", "cluster": "c-beta", "judgement": "unsure"}
+            | scope(api, rel),
+        ),
+        viewer=403,
+        analyst=200,
+    ),
+    "POST /review/bulk": data_row(
+        lambda api, rel: Call(
+            "POST",
+            "/review/bulk",
+            json={"rule": "legal-form-only", "apply": True} | scope(api, rel),
+        ),
+        viewer=403,
+        analyst=200,
+    ),
     # -- graph reads: the view permission; a case or purpose optional (none here)
     "GET /graph/neighbours/{entity_id}": data_row(
         lambda api, rel: Call(

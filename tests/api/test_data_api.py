@@ -104,26 +104,32 @@ def test_graph_neighbours_path_and_owners(api: Api) -> None:
 
 
 def test_review_queue_and_judgements(api: Api) -> None:
-    pairs = api.get("mark", "/review", params={"limit": 10}).json()["pairs"]
-    assert pairs
-    pair = pairs[0]
-    assert set(pair) == {"left", "right", "probability", "explanation"}
-    assert set(pair["left"]) == {"id", "caption", "schema", "datasets", "properties"}
-    assert pair["explanation"]["evidence"]
-    left, right = pair["left"]["id"], pair["right"]["id"]
-    body = {"left_id": left, "right_id": right, "judgement": "same", **SCOPE}
-    judged = api.post("mark", "/judgements", json=body).json()
-    assert judged["ok"] is True
+    data = api.get("mark", "/review", params={"limit": 10}).json()
+    cases = data["cases"]
+    assert cases and data["remaining"] >= len(cases)
+    case = cases[0]
+    assert {"candidate", "cluster", "candidate_members", "cluster_members", "evidence"} <= set(case)
+    summary = {"id", "caption", "schema", "datasets", "properties"}
+    assert set(case["candidate_entity"]) == set(case["cluster_entity"]) == summary
+    assert case["evidence"]["evidence"]
+    left, right = case["candidate"], case["cluster"]
+    body = {"candidate": left, "cluster": right, "judgement": "same", **SCOPE}
+    decided = api.post("mark", "/review/decisions", json=body).json()
+    assert decided["ok"] is True
     merged = api.get("mark", f"/entities/{left}", params=SCOPE).json()
-    assert merged["id"] == judged["canonical_id"]
-    assert {left, right} <= set(merged["members"])
+    assert merged["id"] == decided["canonical_id"]
+    assert set(case["candidate_members"]) | set(case["cluster_members"]) <= set(merged["members"])
     assert merged["merge"]["judgements"][-1]["user"] == "mark"
-    remaining = api.get("mark", "/review", params={"limit": 10}).json()["pairs"]
-    assert (left, right) not in {(p["left"]["id"], p["right"]["id"]) for p in remaining}
-    body["judgement"] = "not-same"
+    remaining = api.get("mark", "/review", params={"limit": 10}).json()["cases"]
+    assert (left, right) not in {(c["candidate"], c["cluster"]) for c in remaining}
+    # a pair judgement still works, and "not same" splits them again
+    pair = {"left_id": case["candidate_members"][0], "right_id": case["cluster_members"][0]}
+    body = {**pair, "judgement": "not-same", **SCOPE}
     assert api.post("mark", "/judgements", json=body).status_code == 200
-    members = api.get("mark", f"/entities/{left}", params=SCOPE).json()["members"]
-    assert right not in members
+    members = api.get("mark", f"/entities/{pair['left_id']}", params=SCOPE).json()["members"]
+    assert pair["right_id"] not in members
+    preview = api.post("mark", "/review/bulk", json={"rule": "legal-form-only"}).json()
+    assert preview["applied"] is False and isinstance(preview["cases"], list)
 
 
 def test_search_waits_for_a_busy_workspace(api: Api) -> None:

@@ -189,10 +189,16 @@ def test_analyst_investigates_and_admin_audits(
     expect(page.get_by_test_id("hop-list").locator("li").nth(1)).to_be_visible()
     olga.shot("graph-path")
 
-    # -- the review queue: two records side by side, judged "same"
+    # -- the review queue: a candidate against a cluster, decided "same"
     olga.goto("/review")
     expect(page.get_by_test_id("review-pair")).to_be_visible()
     expect(page.get_by_test_id("review-explanation")).to_contain_text("name")
+    expect(page.get_by_test_id("review-progress")).to_contain_text("in the queue")
+    expect(page.get_by_test_id("review-progress")).to_contain_text("cluster of")
+    # a bulk rule previews what it would decide before anything is recorded
+    page.get_by_test_id("review-bulk").locator("summary").click()
+    page.get_by_test_id("bulk-preview").click()
+    expect(page.get_by_test_id("bulk-summary")).to_contain_text("would be decided")
     left = page.get_by_test_id("review-left")
     left_href = left.get_attribute("href")
     right_text = page.get_by_test_id("review-right").inner_text()

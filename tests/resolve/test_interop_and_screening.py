@@ -114,8 +114,8 @@ def test_cli_resolve_review_judge_export(
     assert report["trained"] and report["clusters"] >= 2
     code, stdout, _ = cli("-w", str(ws_dir), "review", "--json", "--limit", "3")
     assert code == 0
-    for pair in json.loads(stdout):
-        assert {"left", "right", "evidence", "probability"} <= set(pair)
+    for case in json.loads(stdout):
+        assert {"candidate_entity", "cluster_entity", "evidence", "probability"} <= set(case)
     code, stdout, stderr = cli(
         "-w", str(ws_dir), "judge", "reg-petrov", "reg-namesake", "same", "--user", "ana"
     )

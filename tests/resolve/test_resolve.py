@@ -166,17 +166,20 @@ def test_nothing_to_resolve_is_a_clear_error(tmp_path: Path) -> None:
     ws.close()
 
 
-def test_review_queue_holds_doubtful_unjudged_pairs(resolved: Workspace) -> None:
+def test_review_queue_holds_doubtful_undecided_cases(resolved: Workspace) -> None:
     settings = resolved.resolution.settings
-    queue = resolved.resolution.review_queue(limit=100)
-    for pair in queue:
-        assert settings.review_threshold <= pair.probability < settings.merge_threshold
-        assert canonical(resolved, pair.left_id) != canonical(resolved, pair.right_id)
+    queue = resolved.review_queue(limit=100)
+    for case in queue:
+        assert settings.review_threshold <= case.probability < settings.merge_threshold
+        assert canonical(resolved, case.candidate) != canonical(resolved, case.cluster)
+        assert len(case.candidate_members) <= len(case.cluster_members)
+    keys = [(case.candidate, case.cluster) for case in queue]
+    assert len(keys) == len(set(keys))  # one case per candidate and cluster
     assert queue
     first = queue[0]
-    resolved.judge(first.left_id, first.right_id, "unsure", user="ana")
-    remaining = resolved.resolution.review_queue(limit=100)
-    assert (first.left_id, first.right_id) not in {(p.left_id, p.right_id) for p in remaining}
+    resolved.decide(first.candidate, first.cluster, "unsure", user="ana")
+    remaining = resolved.review_queue(limit=100)
+    assert (first.candidate, first.cluster) not in {(c.candidate, c.cluster) for c in remaining}
 
 
 def test_export_clusters_lists_every_entity(resolved: Workspace) -> None:

@@ -293,7 +293,8 @@ def test_pairs_and_the_review_band(store: StatementStore) -> None:
     tables.add_pairs(pairs)
     assert tables.pair_count() == 3
     assert [p[:2] for p in tables.pairs_above(0.5)] == [("a", "b")]
-    assert [p[:2] for p in tables.review_pairs(0.1, 0.5, None)] == [("a", "c")]
+    [item] = tables.review_items(0.1, 0.5, None)
+    assert (item.side_a, item.side_b, item.pair[:2], item.pairs) == ("a", "c", ("a", "c"), 1)
     assert tables.review_count(0.1, 0.5) == 1
     pair = tables.pair("a", "b")
     assert pair is not None and pair[2] == pytest.approx(0.99)
@@ -319,3 +320,32 @@ def test_judgements_are_kept_and_the_newest_of_a_pair_wins(store: StatementStore
         ("a", "c", "unsure"),
     ]
     assert [row[1] for row in tables.judgement_rows(entity_ids=["c"])] == ["c"]
+
+
+def test_review_is_by_entity_and_a_judgement_on_one_member_settles_it(
+    store: StatementStore,
+) -> None:
+    """A misspelt record near a cluster of three is one case, not three;
+    "not same" against any member of the cluster settles it."""
+    tables = store.resolution()
+    tables.replace_canonical([("a", "C1"), ("b", "C1"), ("c", "C1")])
+    tables.add_pairs(
+        pa.table(
+            {
+                "unique_id_l": ["a", "b", "c", "a"],
+                "unique_id_r": ["x", "x", "x", "b"],
+                "match_probability": [0.3, 0.4, 0.2, 0.99],
+                "match_weight": [0.0, 0.5, -1.0, 7.0],
+                "weights": [[0.0], [0.5], [-1.0], [7.0]],
+                "levels": [[1], [1], [1], [2]],
+            }
+        )
+    )
+    [item] = tables.review_items(0.1, 0.95, None)
+    assert (item.side_a, item.side_b, item.pairs) == ("C1", "x", 3)
+    assert item.pair[:2] == ("b", "x")  # the strongest pair is the evidence
+    assert tables.review_count(0.1, 0.95) == 1
+
+    tables.add_judgements([("c", "x", "negative", "ana", datetime(2026, 1, 1), "cli")])
+    assert tables.review_items(0.1, 0.95, None) == []
+    assert tables.review_count(0.1, 0.95) == 0

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from threadline.access.audit import Action
 from threadline.api.deps import CurrentUser, State
 from threadline.api.rules import require_judge
 from threadline.api.views import summary
@@ -21,21 +22,82 @@ def review_queue(
     state: State,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
-    """Pairs the resolver was unsure of, most likely matches first, each with
-    both records and the evidence (as ``threadline review --json``)."""
+    """Doubtful cases, one per candidate and cluster, most likely matches
+    first: the candidate and the cluster as resolved entities, their
+    members, and the strongest pair's evidence (as ``threadline review
+    --json``)."""
     require_judge(principal)
     with state.data() as ws:
-        pairs = []
-        for explanation in ws.resolution.review_queue(limit=limit):
-            pairs.append(
+        cases = []
+        for case in ws.review_queue(limit=limit):
+            cases.append(
                 {
-                    "left": summary(ws.entity(explanation.left_id, resolved=False)),
-                    "right": summary(ws.entity(explanation.right_id, resolved=False)),
-                    "probability": round(explanation.probability, 6),
-                    "explanation": explanation.to_dict(),
+                    **case.to_dict(),
+                    "candidate_entity": summary(ws.entity(case.candidate)),
+                    "cluster_entity": summary(ws.entity(case.cluster)),
                 }
             )
-    return {"pairs": pairs}
+        remaining = ws.resolution.summary()["review"] if cases else 0
+    return {"cases": cases, "remaining": remaining}
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    candidate: str = Field(min_length=1, max_length=200)
+    cluster: str = Field(min_length=1, max_length=200)
+    judgement: Literal["same", "not-same", "unsure"]
+    case: str | None = Field(default=None, max_length=64)
+    purpose: str | None = Field(default=None, max_length=1000)
+
+
+@router.post("/review/decisions")
+def decide(body: DecisionBody, principal: CurrentUser, state: State) -> dict[str, Any]:
+    """Decide a case: "same" merges candidate and cluster, "not same" covers
+    every member of the cluster, "unsure" takes it off the queue. Audited
+    like a judgement, first."""
+    audit = state.access.audit
+    audit.judgement(
+        principal, body.candidate, body.cluster, body.judgement, case_id=body.case,
+        purpose=body.purpose,
+    )  # fmt: skip
+    if body.judgement == "same":
+        audit.merge(
+            principal, [body.candidate, body.cluster], case_id=body.case, purpose=body.purpose
+        )
+    with state.data() as ws:
+        records = ws.decide(body.candidate, body.cluster, body.judgement, user=principal.name)
+        canonical = ws.resolution.canonical_id(records[0].left_id)
+    return {"ok": True, "canonical_id": canonical, "judgements": [r.to_dict() for r in records]}
+
+
+class BulkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: str = Field(min_length=1, max_length=64)
+    apply: bool = False
+    case: str | None = Field(default=None, max_length=64)
+    purpose: str | None = Field(default=None, max_length=1000)
+
+
+@router.post("/review/bulk")
+def bulk(body: BulkBody, principal: CurrentUser, state: State) -> dict[str, Any]:
+    """What a bulk rule would decide "same" (``apply: false``, the preview),
+    or decide it (``apply: true``; audited as one merge per case)."""
+    require_judge(principal)
+    with state.data() as ws:
+        cases = ws.bulk_review(body.rule, apply=False)
+        if body.apply:
+            # one audit entry for the rule and every case it decides, before
+            # anything is recorded; it checks the case or purpose too
+            state.access.audit.record(
+                principal,
+                Action.MERGE,
+                case_id=body.case,
+                purpose=body.purpose,
+                target=f"bulk rule {body.rule}",
+                details={"rule": body.rule, "cases": [[c.candidate, c.cluster] for c in cases]},
+            )
+            cases = ws.bulk_review(body.rule, apply=True, user=principal.name)
+    return {"rule": body.rule, "applied": body.apply, "cases": [c.to_dict() for c in cases]}
 
 
 class JudgementBody(BaseModel):

@@ -8,7 +8,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,9 @@ from threadline.errors import ResolveError
 from threadline.model.entity import Entity
 from threadline.resolve.explain import Explanation
 from threadline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from threadline.resolve.review import ReviewCase
 
 judgements_app = typer.Typer(
     help="Export and import judgements (nomenklatura's resolver format).",
@@ -139,26 +142,49 @@ def _side_by_side(left: Entity, right: Entity) -> Table:
     return table
 
 
-def _pair_json(ws: Workspace, explanation: Explanation) -> dict[str, object]:
-    data = explanation.to_dict()
-    data["left"] = ws.entity(explanation.left_id, resolved=False).to_dict()
-    data["right"] = ws.entity(explanation.right_id, resolved=False).to_dict()
+def _case_json(ws: Workspace, case: ReviewCase) -> dict[str, object]:
+    data = case.to_dict()
+    data["candidate_entity"] = ws.entity(case.candidate).to_dict()
+    data["cluster_entity"] = ws.entity(case.cluster).to_dict()
     return data
 
 
 @app.command()
 def review(
-    limit: Annotated[int, typer.Option(help="How many pairs.", min=1)] = 20,
+    limit: Annotated[int, typer.Option(help="How many cases.", min=1)] = 20,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the queue as JSON (no prompts).")
     ] = False,
+    bulk: Annotated[
+        str | None,
+        typer.Option(
+            "--bulk",
+            help="List the cases a bulk rule decides 'same' (legal-form-only); add --apply "
+            "to decide them.",
+        ),
+    ] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="With --bulk: decide them.")] = False,
     user: UserOption = None,
 ) -> None:
-    """Review doubtful pairs side by side and judge them: same, not same, unsure."""
+    """Review doubtful cases, one per candidate and cluster, and decide: same,
+    not same (covers every member of the cluster), unsure."""
     with open_workspace() as ws:
-        queue = ws.resolution.review_queue(limit=limit)
+        if bulk is not None:
+            cases = ws.bulk_review(bulk, apply=apply, user=_user(user))
+            if as_json:
+                emit_json({"rule": bulk, "applied": apply, "cases": [c.to_dict() for c in cases]})
+                return
+            for case in cases:
+                left, right = ws.entity(case.candidate), ws.entity(case.cluster)
+                out.print(f"{escape(left.caption)}  =  {escape(right.caption)}")
+            verb = "Decided 'same' for" if apply else "Would decide 'same' for"
+            err.print(f"{verb} {len(cases):,} cases (rule {bulk}).")
+            if cases and not apply:
+                err.print("Run again with --apply to record them.")
+            return
+        queue = ws.review_queue(limit=limit)
         if as_json:
-            emit_json([_pair_json(ws, pair) for pair in queue])
+            emit_json([_case_json(ws, case) for case in queue])
             return
         if not queue:
             err.print("Nothing to review.")
@@ -170,12 +196,18 @@ def review(
             )
         who = _user(user)
         choices = {"s": "same", "n": "not-same", "u": "unsure"}
-        for number, pair in enumerate(queue, start=1):
-            left = ws.entity(pair.left_id, resolved=False)
-            right = ws.entity(pair.right_id, resolved=False)
-            out.rule(f"{number}/{len(queue)}  match probability {pair.probability:.2f}")
+        total = ws.resolution.summary()["review"]
+        decided = 0
+        for number, case in enumerate(queue, start=1):
+            left = ws.entity(case.candidate)
+            right = ws.entity(case.cluster)
+            members = len(case.cluster_members)
+            out.rule(
+                f"{number}/{len(queue)} ({total - decided:,} in the queue)  match probability "
+                f"{case.probability:.2f}  cluster of {members}"
+            )
             out.print(_side_by_side(left, right))
-            out.print(_evidence_table(pair))
+            out.print(_evidence_table(case.evidence))
             answer = (
                 typer.prompt("[s]ame, [n]ot same, [u]nsure, s[k]ip, [q]uit", default="k")
                 .strip()
@@ -184,7 +216,8 @@ def review(
             if answer == "q":
                 break
             if answer in choices:
-                ws.judge(pair.left_id, pair.right_id, choices[answer], who)
+                ws.decide(case.candidate, case.cluster, choices[answer], who)
+                decided += 1
                 err.print(f"Recorded: {choices[answer]}.")
 
 

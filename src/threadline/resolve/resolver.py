@@ -38,6 +38,7 @@ from threadline.resolve.judgements import (
     now,
     ordered,
 )
+from threadline.resolve.review import BULK_RULES, ReviewCase, Sides, cross_pairs, make_case
 from threadline.store.base import PairRow, ResolutionTables
 
 ProgressFn = Callable[[str], None]
@@ -345,15 +346,98 @@ class Resolution:
         levels = self.levels()
         return [self._explanation(r, levels) for r in rows]
 
-    def review_queue(self, limit: int = 20) -> list[Explanation]:
-        """Pairs between the thresholds that no judgement settles and that
-        are not already in one cluster, most likely matches first."""
+    def review_queue(self, limit: int = 20) -> list[ReviewCase]:
+        """Cases between the thresholds, one per candidate and cluster, that
+        no judgement settles, most likely matches first."""
         settings = self.settings
-        rows = self.tables.review_pairs(settings.review_threshold, settings.merge_threshold, limit)
-        if not rows:
+        items = self.tables.review_items(settings.review_threshold, settings.merge_threshold, limit)
+        if not items:
             return []
         levels = self.levels()
-        return [self._explanation(r, levels) for r in rows]
+        return [
+            make_case(
+                item.side_a,
+                item.side_b,
+                self.members,
+                self._explanation(item.pair, levels),
+                item.pairs,
+            )
+            for item in items
+        ]
+
+    def decide(
+        self,
+        candidate: str,
+        cluster: str,
+        judgement: Judgement,
+        user: str | None,
+        exists: Callable[[str], bool],
+        origin: str = "threadline",
+    ) -> list[JudgementRecord]:
+        """Decide a review case (two resolved entities, by canonical or
+        entity id) and re-cluster once; returns the judgements recorded. See
+        ``threadline.resolve.review`` for what each answer records."""
+        records = self._case_records(candidate, cluster, judgement, user, exists, origin)
+        self.judgements.add(records)
+        self.recluster()
+        return records
+
+    def _case_records(
+        self,
+        candidate: str,
+        cluster: str,
+        judgement: Judgement,
+        user: str | None,
+        exists: Callable[[str], bool],
+        origin: str,
+    ) -> list[JudgementRecord]:
+        for side in (candidate, cluster):
+            self._judgeable(side, exists)
+        left, right = self.members(candidate), self.members(cluster)
+        if set(left) & set(right):
+            raise JudgementError(f"{candidate!r} and {cluster!r} are the same entity.")
+        when = now()
+        if judgement is Judgement.NEGATIVE:
+            pairs = cross_pairs(left, right)
+        else:
+            # the strongest scored pair between the sides, else any two members
+            strongest = self.tables.pairs_touching(left, limit=len(left) * len(right) + 50)
+            between = [p for p in strongest if {p[0], p[1]} & set(right)]
+            pairs = [(between[0][0], between[0][1])] if between else [(left[0], right[0])]
+        return [JudgementRecord(*ordered(a, b), judgement, user, when, origin) for a, b in pairs]
+
+    def bulk_preview(
+        self, rule: str, sides: Callable[[ReviewCase], Sides], limit: int = 10_000
+    ) -> list[ReviewCase]:
+        """The queued cases ``rule`` (a key of ``BULK_RULES``) would decide
+        "same"; ``sides`` gives each case's (schema, names) per side."""
+        if rule not in BULK_RULES:
+            raise JudgementError(f"no bulk rule named {rule!r}: use one of {', '.join(BULK_RULES)}")
+        test = BULK_RULES[rule][1]
+        return [case for case in self.review_queue(limit) if test(sides(case))]
+
+    def bulk_apply(
+        self,
+        rule: str,
+        sides: Callable[[ReviewCase], Sides],
+        user: str | None,
+        exists: Callable[[str], bool],
+        limit: int = 10_000,
+    ) -> list[ReviewCase]:
+        """Decide "same" on every case :meth:`bulk_preview` lists, recorded
+        with the rule as the judgements' origin; one re-clustering."""
+        cases = self.bulk_preview(rule, sides, limit)
+        records: list[JudgementRecord] = []
+        for case in cases:
+            records.extend(
+                self._case_records(
+                    case.candidate, case.cluster, Judgement.POSITIVE, user, exists, f"rule:{rule}"
+                )
+            )
+        if records:
+            self.judgements.add(records)
+            self.recluster()
+        return cases
 
     @staticmethod
     def _explanation(row: PairRow, levels: ModelLevels) -> Explanation:

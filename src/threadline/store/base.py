@@ -57,6 +57,19 @@ StatementBatch: TypeAlias = "pa.Table | ArrowConvertible"
 #: the weight of each comparison, the level of each comparison).
 PairRow: TypeAlias = tuple[str, str, float, float, list[float], list[int]]
 
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One decision for a reviewer: two resolved entities (each a canonical
+    id, or an entity id when not merged), the strongest scored pair between
+    their members, and how many scored pairs join them."""
+
+    side_a: str
+    side_b: str
+    pair: PairRow
+    pairs: int
+
+
 #: A judgement as stored: (left id, right id, judgement, user, created_at, origin).
 JudgementRow: TypeAlias = tuple[str, str, str, str | None, datetime, str]
 
@@ -141,12 +154,14 @@ class ResolutionTables(abc.ABC):
         """Pairs with either side in ``entity_ids``, strongest first."""
 
     @abc.abstractmethod
-    def review_pairs(self, low: float, high: float, limit: int | None) -> list[PairRow]:
-        """Pairs with ``low <= probability < high`` whose two sides are not in
-        one cluster and that no judgement settles, strongest first."""
+    def review_items(self, low: float, high: float, limit: int | None) -> list[ReviewItem]:
+        """One item per two resolved entities joined by a pair with ``low <=
+        probability < high``, unless a judgement between any of their members
+        settles it; strongest first."""
 
     @abc.abstractmethod
-    def review_count(self, low: float, high: float) -> int: ...
+    def review_count(self, low: float, high: float) -> int:
+        """How many items :meth:`review_items` has in all."""
 
     @abc.abstractmethod
     def pair_count(self) -> int: ...

@@ -10,21 +10,46 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from threadline.store.base import JudgementRow, PairRow, ResolutionTables
+from threadline.store.base import JudgementRow, PairRow, ResolutionTables, ReviewItem
 from threadline.store.duckdb.tables import RESOLVE_DDL
 
 _PAIR_COLUMNS = "left_id, right_id, probability, weight, weights, gammas"
 
-# Pairs for review: between the thresholds, not in one cluster already, and
-# not settled by a judgement.
-_REVIEW_FROM = """
-    FROM resolve_pairs p
-    LEFT JOIN canonical cl ON cl.entity_id = p.left_id
-    LEFT JOIN canonical cr ON cr.entity_id = p.right_id
-    WHERE p.probability >= ? AND p.probability < ?
-      AND coalesce(cl.canonical_id, p.left_id) <> coalesce(cr.canonical_id, p.right_id)
-      AND NOT EXISTS (SELECT 1 FROM judgements j
-                      WHERE j.left_id = p.left_id AND j.right_id = p.right_id)
+# The review queue, by entity: pairs between the thresholds, keyed by the
+# resolved entity on each side (its canonical id, or its own id when it is
+# not merged), one item per two resolved entities with its strongest pair as
+# the evidence. An item is settled by any judgement between any members of
+# the two sides: "not same" against one member of a cluster covers all.
+_REVIEW_ITEMS = """
+    WITH keyed AS (
+        SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights, p.gammas,
+               least(coalesce(cl.canonical_id, p.left_id),
+                     coalesce(cr.canonical_id, p.right_id)) AS side_a,
+               greatest(coalesce(cl.canonical_id, p.left_id),
+                        coalesce(cr.canonical_id, p.right_id)) AS side_b
+        FROM resolve_pairs p
+        LEFT JOIN canonical cl ON cl.entity_id = p.left_id
+        LEFT JOIN canonical cr ON cr.entity_id = p.right_id
+        WHERE p.probability >= ? AND p.probability < ?
+    ), settled AS (
+        SELECT DISTINCT
+               least(coalesce(cl.canonical_id, j.left_id),
+                     coalesce(cr.canonical_id, j.right_id)) AS side_a,
+               greatest(coalesce(cl.canonical_id, j.left_id),
+                        coalesce(cr.canonical_id, j.right_id)) AS side_b
+        FROM judgements j
+        LEFT JOIN canonical cl ON cl.entity_id = j.left_id
+        LEFT JOIN canonical cr ON cr.entity_id = j.right_id
+    ), open_pairs AS (
+        SELECT k.*,
+               row_number() OVER (PARTITION BY k.side_a, k.side_b
+                                  ORDER BY k.probability DESC, k.left_id, k.right_id) AS rank,
+               count(*) OVER (PARTITION BY k.side_a, k.side_b) AS pairs
+        FROM keyed k
+        WHERE k.side_a <> k.side_b
+          AND NOT EXISTS (SELECT 1 FROM settled s
+                          WHERE s.side_a = k.side_a AND s.side_b = k.side_b)
+    )
 """
 
 
@@ -125,17 +150,18 @@ class DuckDBResolutionTables(ResolutionTables):
         ).fetchall()
         return [_pair(r) for r in rows]
 
-    def review_pairs(self, low: float, high: float, limit: int | None) -> list[PairRow]:
-        cols = ", ".join(f"p.{c.strip()}" for c in _PAIR_COLUMNS.split(","))
+    def review_items(self, low: float, high: float, limit: int | None) -> list[ReviewItem]:
         rows = self.con.execute(
-            f"SELECT {cols} {_REVIEW_FROM} ORDER BY p.probability DESC, p.left_id, p.right_id "
-            "LIMIT ?",
+            f"{_REVIEW_ITEMS} SELECT side_a, side_b, pairs, {_PAIR_COLUMNS} FROM open_pairs "
+            "WHERE rank = 1 ORDER BY probability DESC, side_a, side_b LIMIT ?",
             [low, high, limit],
         ).fetchall()
-        return [_pair(r) for r in rows]
+        return [ReviewItem(str(r[0]), str(r[1]), _pair(r[3:]), int(r[2])) for r in rows]
 
     def review_count(self, low: float, high: float) -> int:
-        rows = self.con.execute(f"SELECT count(*) {_REVIEW_FROM}", [low, high]).fetchall()
+        rows = self.con.execute(
+            f"{_REVIEW_ITEMS} SELECT count(*) FROM open_pairs WHERE rank = 1", [low, high]
+        ).fetchall()
         return int(rows[0][0])
 
     def pair_count(self) -> int:

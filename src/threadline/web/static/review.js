@@ -1,6 +1,8 @@
-// The entity-resolution review queue: one doubtful pair at a time, the two
-// records side by side with why they scored what they did, and a judgement
-// (same / not same / unsure) by button or key (s / n / u; k skips).
+// The entity-resolution review queue: one case at a time, a candidate
+// against the cluster it may belong to (both as resolved entities), with why
+// their strongest pair scored what it did, and a decision (same / not same /
+// unsure) by button or key (s / n / u; k skips). "Not same" covers every
+// member of the cluster. Bulk rules preview what they would decide first.
 
 import { $, api, chips, el, entityHref, fill, propLabel, scopeParams, start, toast } from './api.js';
 import { explanationRows } from './explain.js';
@@ -9,6 +11,7 @@ import { boot } from './shell.js';
 const BATCH = 20;
 let queue = [];
 let index = 0;
+let remaining = 0;
 let judging = false;
 // Pairs skipped in this visit: the server still queues them, so a reload
 // would show them again at once.
@@ -16,12 +19,12 @@ const skipped = new Set();
 
 const pairKey = (pair) => `${leftOf(pair).id}\u0000${rightOf(pair).id}`;
 
-/** The records as the API sends them, completed from the explanation when thin. */
+/** The two sides of a case as the API sends them. */
 function leftOf(pair) {
-  return { ...(pair.explanation?.left || {}), ...(pair.left || {}), id: pair.left?.id ?? pair.explanation?.left_id };
+  return { ...(pair.candidate_entity || pair.candidate || {}), id: pair.candidate?.id ?? pair.candidate };
 }
 function rightOf(pair) {
-  return { ...(pair.explanation?.right || {}), ...(pair.right || {}), id: pair.right?.id ?? pair.explanation?.right_id };
+  return { ...(pair.cluster_entity || pair.cluster || {}), id: pair.cluster?.id ?? pair.cluster };
 }
 
 function values(record, prop) {
@@ -74,13 +77,17 @@ function show() {
   const empty = !pair;
   $('review-empty').hidden = !empty;
   $('review-pair').hidden = empty;
-  $('review-progress').textContent = empty ? '' : `Pair ${index + 1} of ${queue.length} in this batch`;
+  const members = pair ? (pair.cluster_members || []).length : 0;
+  $('review-progress').textContent = empty
+    ? ''
+    : `Case ${index + 1} of ${queue.length} in this batch · ${remaining.toLocaleString()} in the queue · ` +
+      `cluster of ${members} ${members === 1 ? 'record' : 'records'}, ${pair.pairs} scored ${pair.pairs === 1 ? 'pair' : 'pairs'}`;
   if (empty) return;
-  const probability = Number(pair.probability ?? pair.explanation?.probability ?? 0);
+  const probability = Number(pair.probability ?? pair.evidence?.probability ?? 0);
   $('review-probability').textContent = probability.toFixed(3);
   $('review-meter').style.width = `${Math.round(probability * 100)}%`;
   renderRecords(leftOf(pair), rightOf(pair));
-  fill($('review-explanation'), explanationRows({ ...pair.explanation, probability }, { bars: true }));
+  fill($('review-explanation'), explanationRows({ ...pair.evidence, probability }, { bars: true }));
   setButtons(true);
 }
 
@@ -91,7 +98,8 @@ function setButtons(enabled) {
 async function load() {
   try {
     const data = await api('/review', { params: { limit: BATCH + skipped.size } });
-    queue = (data.pairs || []).filter((p) => !skipped.has(pairKey(p))).slice(0, BATCH);
+    remaining = data.remaining || 0;
+    queue = (data.cases || []).filter((p) => !skipped.has(pairKey(p))).slice(0, BATCH);
   } catch {
     queue = [];
   }
@@ -110,11 +118,12 @@ async function judge(judgement) {
   if (!pair || judging) return;
   judging = true;
   setButtons(false);
-  const body = { left_id: leftOf(pair).id, right_id: rightOf(pair).id, judgement };
-  // a judgement, like a search, is recorded with its case or stated purpose
+  const body = { candidate: leftOf(pair).id, cluster: rightOf(pair).id, judgement };
+  // a decision, like a search, is recorded with its case or stated purpose
   Object.assign(body, scopeParams());
   try {
-    await api('/judgements', { method: 'POST', json: body });
+    await api('/review/decisions', { method: 'POST', json: body });
+    remaining = Math.max(0, remaining - 1);
     toast(`Recorded: ${judgement.replace('-', ' ')}.`, 'ok');
     await next();
   } catch {
@@ -147,8 +156,33 @@ function onKey(event) {
   }
 }
 
+// -- bulk rules: a preview, then a decision ------------------------------------
+
+async function bulk(apply) {
+  const rule = $('bulk-rule').value;
+  const body = { rule, apply, ...scopeParams() };
+  try {
+    const data = await api('/review/bulk', { method: 'POST', json: body });
+    const cases = data.cases || [];
+    fill($('bulk-preview'), cases.map((c) => el('li', {},
+      el('a', { href: entityHref(c.candidate), text: c.candidate }), ' = ',
+      el('a', { href: entityHref(c.cluster), text: c.cluster }),
+      el('span', { className: 'muted small', text: ` (p=${Number(c.probability).toFixed(2)})` }))));
+    const count = cases.length.toLocaleString();
+    $('bulk-summary').textContent = apply
+      ? `Decided "same" for ${count} cases.`
+      : `${count} cases would be decided "same".`;
+    $('bulk-apply').disabled = apply || !cases.length;
+    if (apply) await load();
+  } catch {
+    /* the error toast says why */
+  }
+}
+
 async function main() {
   await boot();
+  $('bulk-preview-button').addEventListener('click', () => bulk(false));
+  $('bulk-apply').addEventListener('click', () => bulk(true));
   for (const button of document.querySelectorAll('[data-judgement]')) {
     button.addEventListener('click', () => judge(button.dataset.judgement));
   }
