@@ -16,9 +16,10 @@ from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import CountingReader, ReadOptions, Record, RecordReader
+from threadline.ingest.readers.limits import MAX_CELL_CHARS, bounded_lines
 
-# Some registries put whole documents into a cell.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+# Some registries put whole documents into a cell; bounded all the same.
+csv.field_size_limit(min(sys.maxsize, MAX_CELL_CHARS))
 
 
 class CSVReader(RecordReader):
@@ -47,7 +48,8 @@ class CSVReader(RecordReader):
 
     def _read_header(self) -> list[str]:
         with self._open() as fh:
-            reader = csv.reader(fh, delimiter=self.delimiter, skipinitialspace=True)
+            lines = bounded_lines(fh, self.path)
+            reader = csv.reader(lines, delimiter=self.delimiter, skipinitialspace=True)
             try:
                 header = next(reader, None)
             except UnicodeDecodeError as exc:
@@ -86,7 +88,8 @@ class CSVReader(RecordReader):
         width = len(columns)
         path = str(self.path)
         with self._open() as fh:
-            reader = csv.reader(fh, delimiter=self.delimiter, skipinitialspace=True)
+            lines = bounded_lines(fh, self.path)
+            reader = csv.reader(lines, delimiter=self.delimiter, skipinitialspace=True)
             line = 1
             try:
                 next(reader)
@@ -118,7 +121,12 @@ class CSVReader(RecordReader):
             except UnicodeDecodeError as exc:
                 raise self._decode_error(exc, line + 1) from exc
             except csv.Error as exc:
-                raise InputError(f"malformed CSV: {exc}", Location(path, line + 1)) from exc
+                hint = None
+                if "field larger than field limit" in str(exc):
+                    hint = f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+                raise InputError(
+                    f"malformed CSV: {exc}", Location(path, line + 1), hint=hint
+                ) from exc
 
 
 #: the delimiters detection chooses from, most common first (ties go to the first)
@@ -140,7 +148,10 @@ def detect_delimiter(path: Path, encoding: str = "utf-8") -> str:
         text = text[: text.rfind("\n") + 1] or text  # whole lines only
     best, best_width = ",", 1
     for delimiter in DELIMITERS:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True))
+        try:
+            rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True))
+        except csv.Error:
+            continue  # not this delimiter, or a cell the reader will report itself
         rows = [row for row in rows[:50] if row]
         if not rows:
             continue

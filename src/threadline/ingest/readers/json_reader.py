@@ -14,6 +14,7 @@ from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import CountingReader, ReadOptions, Record, RecordReader
+from threadline.ingest.readers.limits import MAX_JSON_DEPTH, MAX_JSON_VALUES, bounded_byte_lines
 
 LIST_SEPARATOR = ";"
 
@@ -67,7 +68,7 @@ class JSONRecordReader(RecordReader):
 
     def _iter_lines(self, fh: IO[bytes]) -> Iterator[Record]:
         path = str(self.path)
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in enumerate(bounded_byte_lines(fh, self.path), start=1):
             if not raw.strip():
                 continue
             try:
@@ -91,23 +92,57 @@ class JSONRecordReader(RecordReader):
             yield Record(number, data)
 
     def _iter_array(self, fh: IO[bytes]) -> Iterator[Record]:
+        """The items of a top-level array, built from ijson's event stream
+        so that nesting depth and size are checked before anything deep or
+        huge is held: ``ijson.items`` would build a 100,000-deep item whole."""
         import ijson
+        from ijson.common import ObjectBuilder
 
         path = str(self.path)
         number = 0
+        depth = 0
+        values = 0
+        builder: ObjectBuilder | None = None
         try:
-            for obj in ijson.items(fh, "item", use_float=True):
-                number += 1
-                if not isinstance(obj, dict):
-                    problem = InputError(
-                        f"array item {number} is a {type(obj).__name__}, not an object",
-                        Location(path, number),
+            for _prefix, event, value in ijson.parse(fh, use_float=True):
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                    if depth > MAX_JSON_DEPTH + 1:  # + 1: the top-level array
+                        raise InputError(
+                            f"array item {number + 1} is nested more than {MAX_JSON_DEPTH} deep",
+                            Location(path, number + 1),
+                            hint="records this deep are not table data",
+                        )
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                if depth == 1 and event == "start_array" and builder is None and number == 0:
+                    continue  # the top-level array opens
+                if depth == 0:
+                    continue  # the top-level array closes
+                if builder is None:
+                    builder = ObjectBuilder()
+                    values = 0
+                builder.event(event, value)
+                values += 1
+                if values > MAX_JSON_VALUES:
+                    raise InputError(
+                        f"array item {number + 1} holds more than {MAX_JSON_VALUES:,} values",
+                        Location(path, number + 1),
+                        hint="records this large are not table data",
                     )
-                    yield Record(number, {}, problem)
-                    continue
-                data: dict[str, str] = {}
-                flatten(obj, "", data)
-                yield Record(number, data)
+                if depth == 1:  # the item is complete
+                    obj, builder = builder.value, None
+                    number += 1
+                    if not isinstance(obj, dict):
+                        problem = InputError(
+                            f"array item {number} is a {type(obj).__name__}, not an object",
+                            Location(path, number),
+                        )
+                        yield Record(number, {}, problem)
+                        continue
+                    data: dict[str, str] = {}
+                    flatten(obj, "", data)
+                    yield Record(number, data)
         except ijson.JSONError as exc:
             raise InputError(
                 f"malformed JSON after array item {number} ({exc})",

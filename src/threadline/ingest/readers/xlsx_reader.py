@@ -12,6 +12,7 @@ from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import ReadOptions, Record, RecordReader
+from threadline.ingest.readers.limits import check_xlsx
 
 
 class XLSXReader(RecordReader):
@@ -38,6 +39,7 @@ class XLSXReader(RecordReader):
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
+        check_xlsx(self.path)
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (InvalidFileException, OSError, KeyError, ValueError) as exc:
