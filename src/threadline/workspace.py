@@ -95,6 +95,8 @@ class Workspace:
         if root.exists() and not root.is_dir():
             raise WorkspaceError(f"{root} exists and is not a directory")
         root.mkdir(parents=True, exist_ok=True)
+        # owner-only: the store, the index and the app database hold the data
+        root.chmod(0o700)
         tmp = root / (CONFIG_FILE + ".tmp")
         tmp.write_text(DEFAULT_CONFIG, "utf-8")
         os.replace(tmp, root / CONFIG_FILE)

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import text
 
 import threadline.access
-from threadline.access import APP_DB_FILE, AccessControl, AccessSettings, Relation, Role
+from threadline.access import APP_DB_FILE, AccessControl, AccessSettings, Action, Relation, Role
 from threadline.access.db import AppDatabase, parse_url
 from threadline.access.policy import RULES, Permission, allowed, matrix_markdown
 from threadline.errors import AppDatabaseError
+from threadline.workspace import Workspace
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "access.md"
 
@@ -95,3 +96,15 @@ def test_docs_show_the_policy_table() -> None:
     assert matrix_markdown() in DOCS.read_text("utf-8"), (
         "docs/access.md is out of date: paste threadline.access.policy.matrix_markdown()"
     )
+
+
+def test_the_embedded_database_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws")
+    ws.close()
+    assert (tmp_path / "ws").stat().st_mode & 0o777 == 0o700
+    with AccessControl.for_workspace(tmp_path / "ws", None, AccessSettings()) as access:
+        access.audit.log.append("someone", Action.SEARCH, purpose="test", target="x")
+    for name in ("app.sqlite", "app.sqlite-wal"):
+        path = tmp_path / "ws" / name
+        if path.exists():
+            assert path.stat().st_mode & 0o777 == 0o600, name

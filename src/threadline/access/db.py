@@ -13,6 +13,7 @@ gets the tables and triggers it lacks (upgrades only add).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -87,6 +88,20 @@ _POSTGRES_TRIGGERS = [
 ]
 
 
+def _owner_only(path: Path) -> None:
+    """Make the database file readable by its owner alone before SQLite
+    opens it: it holds password hashes and the audit log. SQLite gives its
+    -wal and -shm files the database file's permissions."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # a missing directory: the open reports it, with the URL
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def embedded_url(workspace: Path) -> str:
     """The URL of a workspace's embedded app database."""
     return f"sqlite:///{Path(workspace) / APP_DB_FILE}"
@@ -136,6 +151,8 @@ class AppDatabase:
         # as the user spelled it, less the password
         self.display_url = _redact(make_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
+            _owner_only(Path(self.url.database))
         self._writer: AbstractContextManager[object] = (
             threading.RLock() if self.is_sqlite else nullcontext()
         )
