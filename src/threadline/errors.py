@@ -18,6 +18,7 @@
      │                            or unreachable --db URL, an unknown schema version (exit 10)
      └── AccessError              access control refused (exit 8; HTTP status on the right)
           ├── AuthenticationFailed   wrong password, disabled account, ended session   401
+          │    └── LoginThrottled    too many failed logins: wait (Retry-After)         429
           ├── PermissionDenied       the role or the case compartment forbids it       403
           ├── PurposeRequired        a data action with neither a case nor a purpose   400
           ├── UserNotFound           (exit 4)                                          404
@@ -131,6 +132,14 @@ class AccessError(ThreadlineError):
 
 class AuthenticationFailed(AccessError):
     pass
+
+
+class LoginThrottled(AuthenticationFailed):
+    """Too many failed logins for an account or from an address."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermissionDenied(AccessError):

@@ -67,6 +67,16 @@ def test_wrong_password_is_401_without_saying_which_part(api: Api) -> None:
         assert response.json()["error"]["message"] == "wrong user name or password"
 
 
+def test_repeated_failed_logins_are_throttled_with_retry_after(api: Api) -> None:
+    body = {"username": "throttled-nobody", "password": "wrong"}
+    statuses = [api.client.post(f"{API}/auth/login", json=body).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [401]  # the sixth failure starts the wait
+    response = api.client.post(f"{API}/auth/login", json=body)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["error"]["code"] == "too_many_requests"
+
+
 def test_cookie_writes_need_the_csrf_header(api: Api) -> None:
     api.client.post(f"{API}/auth/login", json={"username": "olga", "password": PASSWORD})
     refused = api.client.post(f"{API}/cases", json={"title": "Forged"})

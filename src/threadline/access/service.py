@@ -50,8 +50,8 @@ class AccessControl:
         database at ``db`` (``postgresql://...``) when one is given."""
         return cls(db or embedded_url(Path(workspace)), settings)
 
-    def login(self, name: str, password: str) -> Login:
-        return self.sessions.login(name, password)
+    def login(self, name: str, password: str, address: str | None = None) -> Login:
+        return self.sessions.login(name, password, address)
 
     def authenticate(self, token: str) -> Principal:
         return self.sessions.authenticate(token)

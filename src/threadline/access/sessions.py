@@ -23,8 +23,9 @@ from threadline.access.db import AppDatabase
 from threadline.access.passwords import Passwords
 from threadline.access.policy import Principal, Role
 from threadline.access.settings import AccessSettings
+from threadline.access.throttle import LoginThrottle, login_keys
 from threadline.access.users import normalise_name
-from threadline.errors import AuthenticationFailed, InputError
+from threadline.errors import AuthenticationFailed, InputError, LoginThrottled
 
 #: last_seen is written at most this often: a write per request would queue every
 #: request behind SQLite's single writer, for a precision idle timeouts do not need
@@ -62,19 +63,31 @@ class Sessions:
         self.audit = audit
         self.settings = settings
         self.passwords = passwords
+        self.throttle = LoginThrottle(settings.clock)
 
-    def login(self, name: str, password: str) -> Login:
+    def login(self, name: str, password: str, address: str | None = None) -> Login:
+        """Check a password and start a session. ``address`` is the client's
+        (the HTTP layer passes it): failures are throttled per account and
+        per address, before any password is hashed."""
         try:
             clean: str | None = normalise_name(name)
         except InputError:
             clean = None  # still spend the hashing time below
+        keys = login_keys(clean, address)
+        try:
+            self.throttle.check(keys)
+        except LoginThrottled:
+            self._failed(clean, name, "throttled")
+            raise
         row = None
         if clean is not None:
             with self.db.read() as conn:
                 row = conn.execute(select(t.users).where(t.users.c.name == clean)).first()
         if not self.passwords.verify(row.password_hash if row else None, password):
+            self.throttle.failed(keys)
             self._failed(clean, name, "wrong password" if row else "unknown user")
             raise AuthenticationFailed(_BAD_LOGIN)
+        self.throttle.succeeded(f"account:{clean}")
         assert row is not None
         if not row.active:
             self._failed(row.name, name, "account disabled")

@@ -30,6 +30,7 @@ from threadline.errors import (
     EntityNotFound,
     InputError,
     JudgementError,
+    LoginThrottled,
     PermissionDenied,
     PurposeRequired,
     ResolveError,
@@ -42,6 +43,7 @@ log = logging.getLogger("threadline.api")
 
 #: (class, status, code), most specific first: the first match wins
 STATUSES: list[tuple[type[ThreadlineError], int, str]] = [
+    (LoginThrottled, 429, "too_many_requests"),
     (AuthenticationFailed, 401, "not_authenticated"),
     (PermissionDenied, 403, "permission_denied"),
     (PurposeRequired, 400, "purpose_required"),
@@ -72,6 +74,7 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "too_many_requests",
 }
 
 
@@ -111,6 +114,8 @@ async def _threadline_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, LoginThrottled):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, code, message_of(exc), headers=headers)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from threadline.api.deps import SESSION_COOKIE, CurrentSession, CurrentUser, State
@@ -20,10 +20,12 @@ class LoginBody(BaseModel):
 
 
 @router.post("/login")
-def login(body: LoginBody, response: Response, state: State) -> dict[str, Any]:
+def login(body: LoginBody, request: Request, response: Response, state: State) -> dict[str, Any]:
     """Start a session: the cookie ``tl_session`` (HttpOnly, SameSite=Strict)
-    and the same token in the body."""
-    done = state.access.login(body.username, body.password)
+    and the same token in the body. Failed logins are throttled per account
+    and per address: 429 with Retry-After."""
+    address = request.client.host if request.client else None
+    done = state.access.login(body.username, body.password, address)
     response.set_cookie(
         SESSION_COOKIE,
         done.token,
