@@ -88,7 +88,13 @@ def test_unknown_ids(api: Api) -> None:
         api.get("mark", "/entities/no-such-id", params={"purpose": PURPOSE}), 404, "not_found"
     )
     assert message == "no entity with id 'no-such-id'"
-    error_of(api.get("mark", "/graph/neighbours/no-such-id"), 404, "not_found")
+    error_of(
+        api.get("mark", "/graph/neighbours/no-such-id", params={"purpose": PURPOSE}),
+        404,
+        "not_found",
+    )
+    # a graph read names entities: without a case or purpose it is refused
+    error_of(api.get("mark", "/graph/neighbours/c-beta"), 400, "purpose_required")
     error_of(api.get("mark", "/cases/no-such-case"), 404, "not_found")
     message = error_of(
         api.client.patch(
@@ -122,7 +128,9 @@ def test_bad_values(api: Api) -> None:
     )
     assert message == "unknown schema 'Persn' (use an FtM schema name such as Person or Company)"
     message = error_of(
-        api.get("mark", "/graph/neighbours/c-beta", params={"as_of": "soon"}), 400, "bad_request"
+        api.get("mark", "/graph/neighbours/c-beta", params={"as_of": "soon", "purpose": PURPOSE}),
+        400,
+        "bad_request",
     )
     assert "bad date 'soon'" in message
     message = error_of(

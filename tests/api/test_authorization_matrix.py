@@ -200,11 +200,9 @@ TABLE: dict[str, Row] = {
         viewer=403,
         analyst=200,
     ),
-    # -- graph reads: the view permission; a case or purpose optional (none here)
+    # -- graph reads: the view permission and a case or purpose, like an entity view
     "GET /graph/neighbours/{entity_id}": data_row(
-        lambda api, rel: Call(
-            "GET", "/graph/neighbours/c-beta", {} if rel == "none" else scope(api, rel)
-        ),
+        lambda api, rel: Call("GET", "/graph/neighbours/c-beta", scope(api, rel)),
         viewer=200,
         analyst=200,
     ),
@@ -212,16 +210,13 @@ TABLE: dict[str, Row] = {
         lambda api, rel: Call(
             "GET",
             "/graph/path",
-            {"source": "pb-ministry", "target": "p-ivan"}
-            | ({} if rel == "none" else scope(api, rel)),
+            {"source": "pb-ministry", "target": "p-ivan"} | scope(api, rel),
         ),
         viewer=200,
         analyst=200,
     ),
     "GET /graph/owners/{entity_id}": data_row(
-        lambda api, rel: Call(
-            "GET", "/graph/owners/c-gamma", {} if rel == "none" else scope(api, rel)
-        ),
+        lambda api, rel: Call("GET", "/graph/owners/c-gamma", scope(api, rel)),
         viewer=200,
         analyst=200,
     ),

@@ -89,15 +89,17 @@ def test_an_unmerged_entity_has_no_merge(api: Api) -> None:
 
 
 def test_graph_neighbours_path_and_owners(api: Api) -> None:
-    hood = api.get("vera", "/graph/neighbours/c-beta", params={"type": "Ownership"}).json()
+    hood = api.get("vera", "/graph/neighbours/c-beta", params={"type": "Ownership", **SCOPE}).json()
     assert hood["center"]["id"] == "c-beta"
     assert {n["id"] for n in hood["nodes"]} == {"c-beta", "c-alpha", "c-gamma"}
     assert {e["type"] for e in hood["edges"]} == {"Ownership"}
-    path = api.get("vera", "/graph/path", params={"source": "pb-ministry", "target": "c-beta"})
+    path = api.get(
+        "vera", "/graph/path", params={"source": "pb-ministry", "target": "c-beta", **SCOPE}
+    )
     (found,) = path.json()["paths"]
     assert found["nodes"][0]["id"] == "pb-ministry" and found["nodes"][-1]["id"] == "c-beta"
     assert all(hop["edges"] for hop in found["hops"])
-    owners = api.get("vera", "/graph/owners/c-gamma", params={"threshold": 25}).json()
+    owners = api.get("vera", "/graph/owners/c-gamma", params={"threshold": 25, **SCOPE}).json()
     (top,) = owners["owners"]
     assert top["members"] == ["leak-ivan", "p-ivan"] and top["share"] == 30.0
     assert [h["edges"][0]["edge_id"] for h in top["chains"][0]["hops"]] == ["o1", "o2", "o3"]

@@ -1,9 +1,10 @@
 """The link graph: neighbours, paths and ultimate owners, as the CLI's
 ``graph ... --json`` gives them (``threadline.graph.views``).
 
-Graph reads show entities, so they need the view permission. They take an
-optional case or purpose like an entity view; given one, the read is
-recorded as a view of the entity (or entities) it starts from.
+Graph reads show entities and their links, so they are data reads like an
+entity view: the view permission, a case or a stated purpose, and an audit
+entry (a view of the entity or entities the read starts from) before any
+work.
 """
 
 from __future__ import annotations
@@ -37,9 +38,7 @@ def _check(
     case: str | None,
     purpose: str | None,
 ) -> None:
-    if case is None and not (purpose or "").strip():
-        require_view(principal)
-        return
+    require_view(principal)
     state.access.audit.record(
         principal,
         Action.VIEW,

@@ -150,7 +150,7 @@ async function resolveStubs() {
   await Promise.all(stubs.map(async (stub) => {
     try {
       const data = await api(`/graph/neighbours/${encodeURIComponent(stub.id())}`, {
-        params: { depth: 1, limit: 1 }, quiet: true,
+        params: { depth: 1, limit: 1, ...scopeParams() }, quiet: true,
       });
       if (data?.center?.id === stub.id()) addNode(data.center, null);
     } catch {
@@ -369,7 +369,7 @@ async function expand(id) {
   busy(true);
   try {
     const data = await api(`/graph/neighbours/${encodeURIComponent(id)}`, {
-      params: { depth: 1, limit: NEIGHBOUR_LIMIT, ...filterParams() },
+      params: { depth: 1, limit: NEIGHBOUR_LIMIT, ...filterParams(), ...scopeParams() },
     });
     const wasEmpty = cy.nodes().empty();
     const center = addNode(data.center, null);
@@ -436,7 +436,7 @@ async function findPath() {
   busy(true);
   try {
     const data = await api('/graph/path', {
-      params: { source, target, all: $('path-all').checked, max_depth: maxDepth, ...filterParams() },
+      params: { source, target, all: $('path-all').checked, max_depth: maxDepth, ...filterParams(), ...scopeParams() },
     });
     const list = $('hop-list');
     $('path-panel').hidden = false;
@@ -510,7 +510,7 @@ async function findOwners() {
   busy(true);
   try {
     const data = await api(`/graph/owners/${encodeURIComponent(id)}`, {
-      params: { threshold, all: $('owners-all').checked || undefined, as_of: filterParams().as_of },
+      params: { threshold, all: $('owners-all').checked || undefined, as_of: filterParams().as_of, ...scopeParams() },
     });
     const owners = data.owners || data.holdings || [];
     const subject = addNode(data.subject, null);
