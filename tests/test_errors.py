@@ -298,6 +298,19 @@ def test_mapping_unknown_property_option(seeded: Seeded, helpers: Any) -> None:
     )
 
 
+def test_mapping_that_is_not_yaml_says_where_without_echoing_paths(
+    seeded: Seeded, helpers: Any
+) -> None:
+    mapping = seeded.bad / "mapping.yml"
+    mapping.write_text("base:\n  queries: [\n    {entities: }\n  oops\n", "utf-8")
+    path = helpers.write_csv(seeded.bad / "people.csv", ["id", "name", "dob"], GOOD_ROWS)
+    error = fails(seeded, path, mapping=mapping)
+    message = str(error)
+    assert message.startswith(f"{mapping}, line 4: invalid YAML: ")
+    assert "(column " in message
+    assert message.count(str(mapping)) == 1  # the location, never again inside the text
+
+
 def test_mapping_that_contains_itself_is_refused(seeded: Seeded, helpers: Any) -> None:
     mapping = seeded.bad / "mapping.yml"
     mapping.write_text(

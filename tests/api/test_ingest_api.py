@@ -133,6 +133,12 @@ def test_a_bad_file_is_a_400_naming_file_and_line(api: Api) -> None:
     bad_yaml = send(api, "/ingest", CSV, dataset="members", mapping="members: [")
     assert bad_yaml.status_code == 400
     assert bad_yaml.json()["error"]["message"].startswith("the mapping")
+    # the server's temporary folder never shows, in the location or in the YAML parser's text
+    assert "threadline-upload" not in bad_yaml.json()["error"]["message"]
+    loop = "members:\n  queries:\n    - &q\n      entities: {}\n      again: *q\n"
+    looped = send(api, "/ingest", CSV, dataset="members", mapping=loop)
+    assert looped.status_code == 400
+    assert "contains itself" in looped.json()["error"]["message"]
     not_ftm = send(api, "/ingest", b"hello\n", name="notes.json", dataset="notes")
     assert not_ftm.status_code == 400
     assert "notes.json" in not_ftm.json()["error"]["message"]

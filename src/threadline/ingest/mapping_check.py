@@ -107,9 +107,16 @@ def read_yaml(path: Path, depth: int = 0) -> Any:
         with path.open("rb") as fh:
             data = yaml.safe_load(fh) or {}
     except yaml.YAMLError as exc:
+        # PyYAML's own text names the file by its full path (a server's
+        # temporary path, for an upload): say what and where, without it
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise MappingError(f"invalid YAML: {exc}", Location(str(path), line)) from exc
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        context = getattr(exc, "context", None)
+        detail = f"{context}, {problem}" if context else problem
+        if mark is not None:
+            detail += f" (column {mark.column + 1})"
+        raise MappingError(f"invalid YAML: {detail}", Location(str(path), line)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"cannot read the mapping: {exc}", Location(str(path))) from exc
     check_size(data, Location(str(path)))
