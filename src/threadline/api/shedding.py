@@ -44,10 +44,18 @@ class LoopLag:
     def __init__(self) -> None:
         self.late = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._watch())
+        """Watch the running loop (again, when the app has moved to another:
+        a test client runs each request on a loop of its own)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._task is None or self._task.done():
+            if self._task is not None and self._loop is loop:
+                self._task.cancel()
+            self._loop = loop
+            self.late = 0.0
+            self._task = loop.create_task(self._watch())
 
     async def _watch(self) -> None:
         while True:
