@@ -37,6 +37,9 @@ class ApiSettings:
     #: threads checking passwords, apart from the request threads, and logins
     #: allowed to wait for them before a 503
     login_threads: int = 1
+    #: seconds between signed checkpoints of the audit chain's head (written
+    #: when the log has grown since the last one, and once more at shutdown)
+    checkpoint_every: float = 600.0
     login_queue: int = 16
 
 
