@@ -3,6 +3,8 @@ whatever the sheet size. The first non-empty row is the header."""
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -41,12 +43,8 @@ class XLSXReader(RecordReader):
         check_xlsx(self.path)
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-            raise InputError(
-                f"not a readable XLSX workbook ({exc})",
-                Location(str(self.path)),
-                hint="save it as .xlsx from your spreadsheet program, or export CSV",
-            ) from exc
+        except (InvalidFileException, *CORRUPT) as exc:
+            raise _unreadable(self.path, exc, None) from exc
         if self.sheet is None:
             ws = book.worksheets[0]
         elif self.sheet in book.sheetnames:
@@ -62,6 +60,7 @@ class XLSXReader(RecordReader):
 
     def _rows(self, header_only: bool = False) -> Iterator[Record]:
         book, ws = self._open_sheet()
+        number = 0
         try:
             self._total_rows = max(1, ws.max_row or 1)
             columns: list[str] | None = None
@@ -91,11 +90,28 @@ class XLSXReader(RecordReader):
                 yield Record(number, data)
             if columns is None:
                 raise InputError("the sheet is empty: no header row", Location(str(self.path)))
+        except CORRUPT as exc:
+            # the sheet's XML is read (and decompressed) as the rows are
+            raise _unreadable(self.path, exc, number + 1) from exc
         finally:
             book.close()
 
     def __iter__(self) -> Iterator[Record]:
         return self._rows()
+
+
+#: what a damaged workbook raises from inside openpyxl, zipfile, zlib and the
+#: XML parser (XML parse errors are SyntaxErrors)
+CORRUPT = (OSError, KeyError, ValueError, IndexError, EOFError, SyntaxError, zipfile.BadZipFile,
+           zlib.error)  # fmt: skip
+
+
+def _unreadable(path: Path, exc: BaseException, line: int | None) -> InputError:
+    return InputError(
+        f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+        Location(str(path), line),
+        hint="the file is damaged or not a workbook: save it again as .xlsx, or export CSV",
+    )
 
 
 def _header(cells: list[str | None], path: Path, line: int) -> list[str]:
