@@ -65,16 +65,21 @@ memory_limit = "256MB"
 IndexProgressFn = Callable[[int, int], None]
 
 
+def _config_of(path: Path) -> Path:
+    config = path / CONFIG_FILE
+    if not config.is_file():
+        raise WorkspaceNotFound(
+            f"{path} is not a Threadline workspace (no {CONFIG_FILE}); "
+            "create one with `threadline init DIR`",
+        )
+    return config
+
+
 class Workspace:
     def __init__(self, path: Path) -> None:
         """Open an existing workspace; prefer :meth:`open`, :meth:`init` or :meth:`find`."""
         self.path = Path(path)
-        config_path = self.path / CONFIG_FILE
-        if not config_path.is_file():
-            raise WorkspaceNotFound(
-                f"{self.path} is not a Threadline workspace (no {CONFIG_FILE}); "
-                "create one with `threadline init DIR`",
-            )
+        config_path = _config_of(self.path)
         try:
             self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -112,17 +117,23 @@ class Workspace:
     def find(
         cls, explicit: str | os.PathLike[str] | None = None, start: Path | None = None
     ) -> Workspace:
-        """Locate the workspace: an explicit path, then ``$THREADLINE_WORKSPACE``,
-        then the current directory and its parents (like git)."""
-        if explicit:
-            return cls(Path(explicit))
-        env = os.environ.get(ENV_VAR)
-        if env:
-            return cls(Path(env))
+        """Locate the workspace (see :meth:`locate`) and open it."""
+        return cls(cls.locate(explicit, start))
+
+    @staticmethod
+    def locate(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
+        """The workspace folder, without opening it: an explicit path, then
+        ``$THREADLINE_WORKSPACE``, then the current directory and its parents
+        (like git). For callers that need only the path, such as the app
+        database's (``threadline users``), and not the store's lock."""
+        if explicit or os.environ.get(ENV_VAR):
+            path = Path(explicit or os.environ[ENV_VAR])
+            _config_of(path)
+            return path
         here = (start or Path.cwd()).resolve()
         for candidate in (here, *here.parents):
             if (candidate / CONFIG_FILE).is_file():
-                return cls(candidate)
+                return candidate
         raise WorkspaceNotFound(
             f"no Threadline workspace in {here} or its parents; create one with "
             f"`threadline init DIR`, or pass -w DIR or set ${ENV_VAR}",
