@@ -61,16 +61,14 @@ def main() -> None:
     env = {**os.environ, "COLUMNS": "100"}
     env.pop("THREADLINE_WORKSPACE", None)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        # Compiled bytecode, as an installed package has it, kept outside the
+        # trees timed (an environment may set PYTHONDONTWRITEBYTECODE, which
+        # would time the compiling of every imported module instead).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         workspace = str(Path(tmp) / "demo")
         subprocess.run(
             [threadline, "-q", "demo", workspace], check=True, capture_output=True, env=env
-        )
-        # a first search builds nothing more, but warms the OS file cache for every command
-        subprocess.run(
-            [threadline, "-w", workspace, "search", args.query],
-            check=True,
-            env=env,
-            capture_output=True,
         )
 
         def commands(exe: str) -> dict[str, list[str]]:
@@ -84,6 +82,8 @@ def main() -> None:
         cases.update({f"threadline {k}": v for k, v in commands(threadline).items()})
         if args.baseline:
             cases.update({f"baseline {k}": v for k, v in commands(args.baseline).items()})
+        for argv in cases.values():  # warm-up: bytecode written, files in the OS cache
+            wall_time(argv, env)
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, argv in cases.items():
