@@ -14,6 +14,7 @@
      ├── ResolveError             resolving failed or cannot start (no model yet)
      │    └── JudgementError      a judgement on an unknown id, or a bad judgements file
      ├── GraphError               a graph operation that cannot run as asked
+     ├── ServerBusy               the server is at a limit of its own; retry later (HTTP 503)
      ├── AppDatabaseError         the app database (users, cases, audit) is unusable: a bad
      │                            or unreachable --db URL, an unknown schema version (exit 10)
      └── AccessError              access control refused (exit 8; HTTP status on the right)
@@ -117,6 +118,15 @@ class JudgementError(ResolveError):
 
 class GraphError(ThreadlineError):
     exit_code = 7
+
+
+class ServerBusy(ThreadlineError):
+    """A bounded part of the server (the login pool) is full; ``retry_after``
+    says when to try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class AppDatabaseError(ThreadlineError):

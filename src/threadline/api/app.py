@@ -35,6 +35,7 @@ from threadline.api.docs_page import API_PREFIX, OPENAPI_URL
 from threadline.api.headers import SecurityHeaders
 from threadline.api.limits import BodyLimit
 from threadline.api.settings import ApiSettings
+from threadline.api.shedding import InFlightLimit
 from threadline.api.state import AppState
 
 ROUTERS = (
@@ -117,5 +118,6 @@ def create_app(
     _include_web(app)
     # the last added runs first: headers go on every answer, the 413 included
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
+    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
     app.add_middleware(SecurityHeaders)
     return app

@@ -34,6 +34,7 @@ from threadline.errors import (
     PermissionDenied,
     PurposeRequired,
     ResolveError,
+    ServerBusy,
     ThreadlineError,
     UserNotFound,
     WorkspaceError,
@@ -58,6 +59,7 @@ STATUSES: list[tuple[type[ThreadlineError], int, str]] = [
     (JudgementError, 400, "bad_request"),
     # "nothing resolved yet": the workspace is not ready, the request is fine
     (ResolveError, 409, "conflict"),
+    (ServerBusy, 503, "overloaded"),
     (AppDatabaseError, 503, "unavailable"),
     (WorkspaceError, 503, "unavailable"),
     (ThreadlineError, 400, "bad_request"),
@@ -114,7 +116,7 @@ async def _threadline_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, LoginThrottled):
+    if isinstance(exc, LoginThrottled | ServerBusy):
         headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, code, message_of(exc), headers=headers)
 

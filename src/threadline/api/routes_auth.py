@@ -20,12 +20,15 @@ class LoginBody(BaseModel):
 
 
 @router.post("/login")
-def login(body: LoginBody, request: Request, response: Response, state: State) -> dict[str, Any]:
+async def login(
+    body: LoginBody, request: Request, response: Response, state: State
+) -> dict[str, Any]:
     """Start a session: the cookie ``tl_session`` (HttpOnly, SameSite=Strict)
     and the same token in the body. Failed logins are throttled per account
-    and per address: 429 with Retry-After."""
+    and per address: 429 with Retry-After. Passwords are checked in a pool of
+    their own: 503 with Retry-After when it is full."""
     address = request.client.host if request.client else None
-    done = state.access.login(body.username, body.password, address)
+    done = await state.logins.run(state.access.login, body.username, body.password, address)
     response.set_cookie(
         SESSION_COOKIE,
         done.token,

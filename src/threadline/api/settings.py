@@ -26,6 +26,14 @@ class ApiSettings:
     #: threads running request handlers; the workspace serves one request
     #: at a time, so a few keep the app database and the index busy
     worker_threads: int = field(default_factory=lambda: _env_int("THREADLINE_WORKER_THREADS", 4))
+    #: requests in flight (queued or running) before new ones get a quick 503
+    #: with Retry-After; at about 8 ms a search, 64 queued are half a second
+    #: of work, past which waiting helps nobody (bench/bench_overload.py)
+    max_in_flight: int = field(default_factory=lambda: _env_int("THREADLINE_MAX_IN_FLIGHT", 64))
+    #: threads checking passwords, apart from the request threads, and logins
+    #: allowed to wait for them before a 503
+    login_threads: int = 1
+    login_queue: int = 16
 
 
 def _env_int(name: str, default: int) -> int:

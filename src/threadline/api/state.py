@@ -23,6 +23,7 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from threadline.access import AccessControl
+from threadline.api.login_pool import LoginPool
 from threadline.api.settings import ApiSettings
 from threadline.graph.cache import graph_key
 from threadline.graph.structure import Graph
@@ -54,6 +55,7 @@ class AppState:
             self.access.close()
             self.workspace.close()
             raise
+        self.logins = LoginPool(settings.login_threads, settings.login_queue)
         self._lock = threading.RLock()
         self._graph: tuple[str, Graph] | None = None
         self._closed = False
@@ -105,5 +107,6 @@ class AppState:
                 return
             self._closed = True
             self._graph = None
+            self.logins.close()
             self.access.close()
             self.workspace.close()

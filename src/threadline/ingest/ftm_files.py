@@ -19,6 +19,7 @@ from threadline.errors import InputError, Location, RejectedValue
 from threadline.ingest.readers.base import CountingReader
 from threadline.ingest.readers.csv_reader import CSVReader
 from threadline.model.fastclean import clean_value
+from threadline.model.unsafe_chars import unsafe_character
 
 STATEMENT_FIELDS = {"entity_id", "prop", "schema", "value"}
 
@@ -100,6 +101,14 @@ class _Cleaner:
             if raw is None:
                 return None
             raw = str(raw)
+        unsafe = unsafe_character(raw)
+        if unsafe is not None:
+            raise RejectedValue(
+                f"{raw!r} for {schema.name}.{prop.name} holds {unsafe}, which would hide or "
+                "garble what the value says; Threadline neither drops it silently nor stores it",
+                where,
+                hint="remove the character from the source, or use --on-error drop-value",
+            )
         key = (prop.qname, raw)
         cleaned = self.cache.get(key, "")
         if cleaned == "":

@@ -29,6 +29,7 @@ from followthemoney.types import registry
 from threadline.errors import Location, MappingError, RejectedValue
 from threadline.ingest.mapping_check import check_keys, read_yaml
 from threadline.model.fastclean import FastSigner, clean_value
+from threadline.model.unsafe_chars import unsafe_character
 
 #: one mapped value: (property, cleaned value, raw value or None when identical)
 Value = tuple[Property, str, str | None]
@@ -279,6 +280,11 @@ class CompiledMapping:
             if pm.split is not None:
                 raws = [part for raw in raws for part in raw.split(pm.split)]
             for raw in raws:
+                unsafe = unsafe_character(raw)
+                if unsafe is not None:
+                    if reject is not None:
+                        reject(_unsafe_value(raw, unsafe, f"{entity.schema}.{prop.name}", pm.refs))
+                    continue
                 cleaned = self._clean(pm, raw)
                 if cleaned is None:
                     if reject is not None and raw.strip():
@@ -346,3 +352,14 @@ class CompiledMapping:
             seen.add(key)
             values.append((prop, value, raw))
         return size
+
+
+def _unsafe_value(raw: str, unsafe: str, prop: str, refs: list[str]) -> RejectedValue:
+    column = refs[0] if len(refs) == 1 else ", ".join(refs) or None
+    return RejectedValue(
+        f"{raw!r} for {prop} holds {unsafe}, which would hide or garble what the value "
+        "says; Threadline neither drops it silently nor stores it",
+        Location("", None, column),
+        hint="remove the character from the source, or use --on-error drop-value "
+        "to load the record without this value",
+    )

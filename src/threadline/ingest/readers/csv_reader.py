@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
-from followthemoney.util import sanitize_text
-
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import CountingReader, ReadOptions, Record, RecordReader
+from threadline.ingest.readers.cells import clean_cell
 from threadline.ingest.readers.limits import MAX_CELL_CHARS, bounded_lines
 
 # Some registries put whole documents into a cell; bounded all the same.
@@ -114,7 +113,7 @@ class CSVReader(RecordReader):
                             if "\r" in cell:
                                 # ftm map reads in universal-newline mode.
                                 cell = cell.replace("\r\n", "\n").replace("\r", "\n")
-                            value = sanitize_text(cell)
+                            value = clean_cell(cell)
                             if value is not None:
                                 data[name] = value
                     yield Record(line, data)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 import orjson
-from followthemoney.util import sanitize_text
 
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import CountingReader, ReadOptions, Record, RecordReader
+from threadline.ingest.readers.cells import clean_cell
 from threadline.ingest.readers.limits import MAX_JSON_DEPTH, MAX_JSON_VALUES, bounded_byte_lines
 
 LIST_SEPARATOR = ";"
@@ -24,7 +24,7 @@ def flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
         for key, item in value.items():
             flatten(item, f"{prefix}.{key}" if prefix else str(key), out)
     elif isinstance(value, list):
-        parts = [sanitize_text(v) for v in value if not isinstance(v, dict | list)]
+        parts = [clean_cell(v) for v in value if not isinstance(v, dict | list)]
         texts = [p for p in parts if p]
         if texts:
             out[prefix] = LIST_SEPARATOR.join(texts)
@@ -32,7 +32,7 @@ def flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
             if isinstance(item, dict | list):
                 flatten(item, f"{prefix}.{index}", out)
     elif value is not None and value != "":
-        text = sanitize_text(value)
+        text = clean_cell(value)
         if text is not None:
             out[prefix] = text
 

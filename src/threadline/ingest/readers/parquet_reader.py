@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
-from followthemoney.util import sanitize_text
-
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import ReadOptions, Record, RecordReader
+from threadline.ingest.readers.cells import clean_cell
 
 
 class ParquetReader(RecordReader):
@@ -43,7 +42,7 @@ class ParquetReader(RecordReader):
                 line += 1
                 data: dict[str, str] = {}
                 for key, value in row.items():
-                    text = sanitize_text(value)
+                    text = clean_cell(value)
                     if text is not None:
                         data[key] = text
                 yield Record(line, data)

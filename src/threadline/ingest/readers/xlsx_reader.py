@@ -8,10 +8,9 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Self
 
-from followthemoney.util import sanitize_text
-
 from threadline.errors import InputError, Location
 from threadline.ingest.readers.base import ReadOptions, Record, RecordReader
+from threadline.ingest.readers.cells import clean_cell
 from threadline.ingest.readers.limits import check_xlsx
 
 
@@ -124,4 +123,4 @@ def _cell_text(value: Any) -> str | None:
     # export of the same sheet would write it).
     if isinstance(value, datetime) and value.time() == time(0, 0) and value.tzinfo is None:
         return value.date().isoformat()
-    return sanitize_text(value)
+    return clean_cell(value)

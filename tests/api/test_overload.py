@@ -1,0 +1,99 @@
+"""Past its capacity the server refuses quickly instead of queueing without
+end: a bound on requests in flight, and a pool of its own for password
+checks so a login flood cannot take the threads that serve searches."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import API, PASSWORD, PURPOSE, Api, make_api
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from threadline.api.shedding import InFlightLimit
+
+
+def held_app(release: asyncio.Event) -> Starlette:
+    async def slow(_request: Request) -> PlainTextResponse:
+        await release.wait()
+        return PlainTextResponse("done")
+
+    return Starlette(routes=[Route("/slow", slow)])
+
+
+def test_requests_past_the_bound_get_a_quick_503_with_retry_after() -> None:
+    async def scenario() -> None:
+        release = asyncio.Event()
+        limited = InFlightLimit(held_app(release), limit=2)
+        transport = httpx.ASGITransport(app=limited)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.get("/slow")) for _ in range(2)]
+            while limited.in_flight < 2:
+                await asyncio.sleep(0.001)
+            # without the bound this would wait for the release: fail instead
+            refused = await asyncio.wait_for(client.get("/slow"), 5)
+            assert refused.status_code == 503
+            assert refused.headers["Retry-After"] == "1"
+            assert refused.json()["error"]["code"] == "overloaded"
+            release.set()
+            assert [(await task).status_code for task in held] == [200, 200]
+            # the bound counts requests in flight, not requests ever made
+            assert (await client.get("/slow")).status_code == 200
+            assert limited.in_flight == 0
+            assert limited.refused == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+def tight_api(workspace_copy: Path) -> Iterator[Api]:
+    made = make_api(workspace_copy, login_threads=1, login_queue=0)
+    yield made
+    made.state.close()
+
+
+def test_logins_wait_in_their_own_pool_and_are_refused_when_it_is_full(tight_api: Api) -> None:
+    state = tight_api.state
+    stuck = threading.Event()
+    entered = threading.Event()
+    threads: list[str] = []
+    real_login = state.access.login
+
+    def slow_login(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        entered.set()
+        stuck.wait(10)
+        return real_login(*args)
+
+    state.access.login = slow_login  # type: ignore[method-assign]
+    body = {"username": "olga", "password": PASSWORD}
+    answers: list[int] = []
+    first = threading.Thread(
+        target=lambda: answers.append(
+            tight_api.client.post(f"{API}/auth/login", json=body).status_code
+        )
+    )
+    first.start()
+    try:
+        assert entered.wait(10)
+        # the one login thread is busy and no queue is allowed: refused at once
+        refused = tight_api.client.post(f"{API}/auth/login", json=body)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "overloaded"
+        assert int(refused.headers["Retry-After"]) >= 1
+        # searches do not wait for the stuck login
+        search = tight_api.get("vera", "/search", params={"q": "Cobalt", "purpose": PURPOSE})
+        assert search.status_code == 200
+    finally:
+        stuck.set()
+        first.join(10)
+    assert answers == [200]
+    assert threads and threads[0].startswith("threadline-login")
