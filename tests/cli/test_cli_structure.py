@@ -6,6 +6,7 @@ does, and an option shared by several commands is declared once, in
 from __future__ import annotations
 
 import ast
+import inspect
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -133,8 +134,6 @@ def test_graph_scope_gathers_its_options() -> None:
     @graph_scope("datasets", "as_of")
     def command(entity_id: str, scope: GraphScope = EVERYTHING, as_json: bool = False) -> None:
         calls.append(scope)
-
-    import inspect
 
     assert list(inspect.signature(command).parameters) == [
         "entity_id",
