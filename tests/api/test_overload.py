@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def held_app(release: asyncio.Event) -> Starlette:
 def test_requests_past_the_bound_get_a_quick_503_with_retry_after() -> None:
     async def scenario() -> None:
         release = asyncio.Event()
-        limited = InFlightLimit(held_app(release), limit=2)
+        limited = InFlightLimit(held_app(release), limit=2, max_lag=10)
         transport = httpx.ASGITransport(app=limited)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             held = [asyncio.create_task(client.get("/slow")) for _ in range(2)]
@@ -49,6 +50,27 @@ def test_requests_past_the_bound_get_a_quick_503_with_retry_after() -> None:
             assert (await client.get("/slow")).status_code == 200
             assert limited.in_flight == 0
             assert limited.refused == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_late_event_loop_refuses_new_requests_until_it_catches_up() -> None:
+    async def scenario() -> None:
+        release = asyncio.Event()
+        release.set()
+        limited = InFlightLimit(held_app(release), limit=100, max_lag=0.05)
+        transport = httpx.ASGITransport(app=limited)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/slow")).status_code == 200
+            await asyncio.sleep(0.05)  # the lag watcher, started by that request, runs
+            time.sleep(0.3)  # a callback that holds the loop: the server is behind
+            await asyncio.sleep(0.001)  # the lag watcher, due long ago, wakes and sees it
+            refused = await client.get("/slow")
+            assert refused.status_code == 503
+            assert refused.json()["error"]["code"] == "overloaded"
+            # once the loop keeps time again, requests are served
+            await asyncio.sleep(0.5)
+            assert (await client.get("/slow")).status_code == 200
 
     asyncio.run(scenario())
 

@@ -6,8 +6,8 @@ Each entry's hash is SHA-256 over a canonical JSON of the entry, its
 every later link, and ``verify()`` names the first bad one. The database
 refuses UPDATE and DELETE on the log (triggers, see ``db``); the hash chain
 catches what someone with the power to drop those triggers does anyway.
-Anchoring the head hash outside the database (printing ``audit verify
---json`` into a ticket, say) also catches a rewrite of the whole chain.
+Signed checkpoints of the head (``checkpoints``), kept outside the
+database, also catch a rewrite of the whole chain.
 
 This module has no permission checks: ``AuditTrail`` (``trail``) is the
 checked front door. There is deliberately no way to update or delete.
@@ -201,6 +201,11 @@ class AuditLog:
         with self.db.read() as conn:
             rows = conn.execute(query).all()
         return [_entry(row) for row in reversed(rows)]
+
+    def entry(self, seq: int) -> AuditEntry | None:
+        with self.db.read() as conn:
+            row = conn.execute(select(t.audit_log).where(t.audit_log.c.seq == seq)).one_or_none()
+        return None if row is None else _entry(row)
 
     def count(self) -> int:
         with self.db.read() as conn:

@@ -21,6 +21,7 @@ from types import TracebackType
 
 from threadline.access.audit import AuditLog
 from threadline.access.cases import Cases
+from threadline.access.checkpoints import Checkpoints
 from threadline.access.db import AppDatabase, embedded_url
 from threadline.access.policy import Principal
 from threadline.access.sessions import Login, Sessions
@@ -30,7 +31,11 @@ from threadline.access.users import Accounts
 
 
 class AccessControl:
-    def __init__(self, url: str, settings: AccessSettings | None = None) -> None:
+    def __init__(
+        self, url: str, settings: AccessSettings | None = None, home: Path | None = None
+    ) -> None:
+        """``home``: the workspace folder, where the audit signing key and the
+        checkpoints live (``checkpoints`` is None without one)."""
         self.settings = settings or AccessSettings()
         self.db = AppDatabase(url)
         log = AuditLog(self.db, self.settings)
@@ -38,6 +43,7 @@ class AccessControl:
         self.sessions = Sessions(self.db, log, self.settings, self.accounts.passwords)
         self.cases = Cases(self.db, log, self.settings)
         self.audit = AuditTrail(self.db, log)
+        self.checkpoints = Checkpoints(log, home) if home is not None else None
 
     @classmethod
     def for_workspace(
@@ -48,7 +54,7 @@ class AccessControl:
     ) -> AccessControl:
         """The workspace's embedded database (``app.sqlite``), or the server
         database at ``db`` (``postgresql://...``) when one is given."""
-        return cls(db or embedded_url(Path(workspace)), settings)
+        return cls(db or embedded_url(Path(workspace)), settings, Path(workspace))
 
     def login(self, name: str, password: str, address: str | None = None) -> Login:
         return self.sessions.login(name, password, address)

@@ -8,7 +8,10 @@ security headers on every response and one error shape for every failure.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +40,9 @@ from threadline.api.limits import BodyLimit
 from threadline.api.settings import ApiSettings
 from threadline.api.shedding import InFlightLimit
 from threadline.api.state import AppState
+from threadline.errors import ThreadlineError
+
+log = logging.getLogger("threadline.api")
 
 ROUTERS = (
     routes_auth,
@@ -73,6 +79,26 @@ def _include_web(app: FastAPI) -> None:
     mount_static(app)
 
 
+def _checkpoint(state: AppState) -> None:
+    """Sign the audit head when the log has grown since the last checkpoint.
+    A broken chain is not signed; ``audit verify`` reports it."""
+    checkpoints = state.access.checkpoints
+    if checkpoints is None:
+        return
+    try:
+        head = state.access.audit.log.verify().head_seq
+        if head > checkpoints.latest_seq():
+            checkpoints.write()
+    except ThreadlineError as exc:
+        log.warning("audit checkpoint not written: %s", exc)
+
+
+async def _checkpoint_loop(state: AppState, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        await anyio.to_thread.run_sync(_checkpoint, state)
+
+
 def create_app(
     workspace_path: str | os.PathLike[str],
     db_url: str | None = None,
@@ -98,7 +124,12 @@ def create_app(
         # otherwise show as pauses in the slowest answers.
         gc.collect()
         gc.freeze()
+        checkpoints = asyncio.create_task(_checkpoint_loop(state, settings.checkpoint_every))
         yield
+        checkpoints.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await checkpoints
+        await anyio.to_thread.run_sync(_checkpoint, state)
         state.close()
 
     app = FastAPI(
@@ -118,6 +149,8 @@ def create_app(
     _include_web(app)
     # the last added runs first: headers go on every answer, the 413 included
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
-    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
+    app.add_middleware(
+        InFlightLimit, limit=settings.max_in_flight, max_lag=settings.max_loop_lag
+    )
     app.add_middleware(SecurityHeaders)
     return app

@@ -30,9 +30,16 @@ class ApiSettings:
     #: with Retry-After; at about 8 ms a search, 64 queued are half a second
     #: of work, past which waiting helps nobody (bench/bench_overload.py)
     max_in_flight: int = field(default_factory=lambda: _env_int("THREADLINE_MAX_IN_FLIGHT", 64))
+    #: seconds the event loop may run late before new requests get the quick
+    #: 503: past it the server is behind, and queueing more only makes every
+    #: answer later (bench/bench_overload.py)
+    max_loop_lag: float = 0.1
     #: threads checking passwords, apart from the request threads, and logins
     #: allowed to wait for them before a 503
     login_threads: int = 1
+    #: seconds between signed checkpoints of the audit chain's head (written
+    #: when the log has grown since the last one, and once more at shutdown)
+    checkpoint_every: float = 600.0
     login_queue: int = 16
 
 

@@ -1,18 +1,28 @@
-"""Load shedding: a bound on requests in flight, and a quick refusal past it.
+"""Load shedding: a quick refusal instead of an endless queue.
 
-Without a bound, a server past its capacity queues every request: latencies
-grow to tens of seconds for everyone and nobody is told to back off. With
-one, a request that would only wait is answered at once with 503 and
-``Retry-After``, so the requests that are accepted keep their latency and a
-client (or a proxy) can retry a little later.
+Without it, a server past its capacity queues every request: latencies grow
+to tens of seconds for everyone and nobody is told to back off. With it, a
+request that would only wait is answered at once with 503 and
+``Retry-After``, so the accepted requests keep their latency and a client
+(or a proxy) can retry a little later.
 
-The bound counts requests between their arrival and the end of their answer,
-so it covers the time spent queueing for a worker thread as well as the work.
+Two signals, either of which refuses a new request:
+
+- requests in flight (queued for a worker thread or running) at ``limit``;
+- the event loop running late by more than ``max_lag`` seconds. Short
+  requests (a search on an idle workspace) run on the loop itself, so past
+  capacity they never pile up as requests in flight but as bytes unread in
+  the sockets: the loop's lateness is what shows that queue. A refusal costs
+  a fraction of a search, so refusing lets the loop catch up.
+
 Every route counts alike; password hashing has a pool and a queue bound of
-its own (``login_pool``), so a flood of logins cannot fill this one.
+its own (``login_pool``), so a flood of logins cannot fill these.
 """
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -20,17 +30,53 @@ from threadline.api.errors import error_response
 
 #: seconds a refused client is asked to wait; short, since a burst passes quickly
 RETRY_AFTER = 1
+#: how often the loop's lateness is sampled
+TICK = 0.02
+
+
+class LoopLag:
+    """How late the running event loop is, sampled every ``TICK`` seconds.
+
+    ``late`` is the worst lateness of the last samples, decaying, so a single
+    slow callback does not refuse requests for long but a saturated loop does.
+    """
+
+    def __init__(self) -> None:
+        self.late = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        """Watch the running loop (again, when the app has moved to another:
+        a test client runs each request on a loop of its own)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._task is None or self._task.done():
+            if self._task is not None and self._loop is loop:
+                self._task.cancel()
+            self._loop = loop
+            self.late = 0.0
+            self._task = loop.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            began = time.perf_counter()
+            await asyncio.sleep(TICK)
+            late = time.perf_counter() - began - TICK
+            self.late = max(late, self.late * 0.5)
 
 
 class InFlightLimit:
-    """ASGI middleware: at most ``limit`` HTTP requests at once; more get 503.
+    """ASGI middleware: refuse with 503 when ``limit`` requests are in flight
+    or the loop is more than ``max_lag`` seconds late.
 
-    The counter is touched only on the event loop, so it needs no lock.
+    The counters are touched only on the event loop, so they need no lock.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, max_lag: float) -> None:
         self.app = app
         self.limit = limit
+        self.max_lag = max_lag
+        self.lag = LoopLag()
         self.in_flight = 0
         self.refused = 0
 
@@ -38,13 +84,13 @@ class InFlightLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.limit:
+        self.lag.start()
+        if self.in_flight >= self.limit or self.lag.late > self.max_lag:
             self.refused += 1
             response = error_response(
                 503,
                 "overloaded",
-                f"the server is at its limit of {self.limit} requests at once; "
-                f"try again in {RETRY_AFTER} s",
+                f"the server is busier than it can answer in time; try again in {RETRY_AFTER} s",
                 headers={"Retry-After": str(RETRY_AFTER)},
             )
             await response(scope, receive, send)
