@@ -44,6 +44,7 @@ chromium:
 test: setup chromium
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: setup

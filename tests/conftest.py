@@ -178,12 +178,12 @@ def cli(
     CliRunner): returns (exit code, stdout, stderr). Starting the real command
     costs seconds of imports; ``run_cli`` does that where it matters."""
     from threadline.cli import app as app_module
-    from threadline.cli import output
+    from threadline.cli import common
 
     monkeypatch.delenv("THREADLINE_WORKSPACE", raising=False)
     # in process, rich would wrap to the terminal pytest runs in
-    monkeypatch.setattr(output.err, "soft_wrap", True)
-    monkeypatch.setattr(output.out, "soft_wrap", True)
+    monkeypatch.setattr(common.err, "soft_wrap", True)
+    monkeypatch.setattr(common.out, "soft_wrap", True)
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -26,16 +26,18 @@ from threadline.errors import (
     WorkspaceError,
     WorkspaceNotFound,
 )
-from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn, ingest_file
-from threadline.model.entity import Entity, assemble, common_schema
-from threadline.model.statements import EntityValues
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
-from threadline.search.documents import indexed_prop_types, link_schemata, values_doc
 from threadline.store import open_store
 from threadline.store.base import DatasetInfo, StatementStore
 
+# followthemoney and the ingest pipeline cost a second to import; they are
+# imported where used, so that finding a workspace or counting its datasets
+# (`threadline datasets`, `threadline audit verify`) does not pay for them.
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph
+    from threadline.ingest.pipeline import IngestReport, OnError, ProgressFn
+    from threadline.model.entity import Entity
+    from threadline.model.statements import EntityValues
     from threadline.resolve.judgements import JudgementRecord
     from threadline.resolve.resolver import Resolution, ResolveOptions, ResolveReport
     from threadline.resolve.review import ReviewCase
@@ -63,16 +65,21 @@ memory_limit = "256MB"
 IndexProgressFn = Callable[[int, int], None]
 
 
+def _config_of(path: Path) -> Path:
+    config = path / CONFIG_FILE
+    if not config.is_file():
+        raise WorkspaceNotFound(
+            f"{path} is not a Threadline workspace (no {CONFIG_FILE}); "
+            "create one with `threadline init DIR`",
+        )
+    return config
+
+
 class Workspace:
     def __init__(self, path: Path) -> None:
         """Open an existing workspace; prefer :meth:`open`, :meth:`init` or :meth:`find`."""
         self.path = Path(path)
-        config_path = self.path / CONFIG_FILE
-        if not config_path.is_file():
-            raise WorkspaceNotFound(
-                f"{self.path} is not a Threadline workspace (no {CONFIG_FILE}); "
-                "create one with `threadline init DIR`",
-            )
+        config_path = _config_of(self.path)
         try:
             self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -110,17 +117,23 @@ class Workspace:
     def find(
         cls, explicit: str | os.PathLike[str] | None = None, start: Path | None = None
     ) -> Workspace:
-        """Locate the workspace: an explicit path, then ``$THREADLINE_WORKSPACE``,
-        then the current directory and its parents (like git)."""
-        if explicit:
-            return cls(Path(explicit))
-        env = os.environ.get(ENV_VAR)
-        if env:
-            return cls(Path(env))
+        """Locate the workspace (see :meth:`locate`) and open it."""
+        return cls(cls.locate(explicit, start))
+
+    @staticmethod
+    def locate(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
+        """The workspace folder, without opening it: an explicit path, then
+        ``$THREADLINE_WORKSPACE``, then the current directory and its parents
+        (like git). For callers that need only the path, such as the app
+        database's (``threadline users``), and not the store's lock."""
+        if explicit or os.environ.get(ENV_VAR):
+            path = Path(explicit or os.environ[ENV_VAR])
+            _config_of(path)
+            return path
         here = (start or Path.cwd()).resolve()
         for candidate in (here, *here.parents):
             if (candidate / CONFIG_FILE).is_file():
-                return cls(candidate)
+                return candidate
         raise WorkspaceNotFound(
             f"no Threadline workspace in {here} or its parents; create one with "
             f"`threadline init DIR`, or pass -w DIR or set ${ENV_VAR}",
@@ -169,7 +182,7 @@ class Workspace:
         unchanged. A CSV's delimiter is detected unless ``delimiter`` is
         given; ``splits`` and ``date_formats`` ({property: separator or
         strptime format}) refine a quick mapping (``schema``/``maps``)."""
-        from threadline.ingest.pipeline import ON_ERROR_CHOICES
+        from threadline.ingest.pipeline import ON_ERROR_CHOICES, IngestOptions, ingest_file
 
         if on_error not in ON_ERROR_CHOICES:
             choices = ", ".join(repr(c) for c in ON_ERROR_CHOICES)
@@ -205,6 +218,8 @@ class Workspace:
         """One entity with every value's sources. With ``resolved``, an id of
         a merged cluster (canonical or member) gives the merged entity: the
         values of all members, each still naming its source."""
+        from threadline.model.entity import assemble
+
         ids = [entity_id]
         canonical = entity_id
         if resolved and self._has_resolution():
@@ -217,6 +232,8 @@ class Workspace:
 
     def entities(self, dataset: str | None = None) -> Iterator[Entity]:
         """Every entity (restricted to the values of one dataset if given)."""
+        from threadline.model.entity import assemble
+
         for rows in self.store.iter_entity_groups(dataset):
             yield assemble(rows)
 
@@ -279,6 +296,7 @@ class Workspace:
 
         from threadline.resolve.features import NEEDED_TYPES, matchable_schemata
         from threadline.resolve.resolver import ResolveOptions
+        from threadline.search.documents import link_schemata
 
         matchable = set(matchable_schemata())
         rows = self.store.iter_entity_values(
@@ -456,6 +474,8 @@ class Workspace:
             self.reindex(progress)
 
     def reindex(self, progress: IndexProgressFn | None = None) -> int:
+        from threadline.search.documents import indexed_prop_types, link_schemata
+
         index = self.index
         index.clear()
         total = int(self.store.stats()["entities"])
@@ -493,6 +513,8 @@ class Workspace:
 
     def _update_index(self) -> None:
         """Rebuild the index documents of the entities on the store's queue."""
+        from threadline.search.documents import indexed_prop_types, link_schemata
+
         index = self.index
         if index.generation != self.store.generation - 1:
             # The index missed an earlier change (a crash); start afresh.
@@ -512,6 +534,9 @@ class Workspace:
         # Links (Ownership, Directorship, Payment, ...) are found through the
         # entities they connect, not by name: leaving them out keeps results
         # clean and indexing cheap.
+        from threadline.model.entity import common_schema
+        from threadline.search.documents import values_doc
+
         for entity_id, schemata, datasets, props, values in rows:
             schema = common_schema(set(schemata))
             if not schema.edge:

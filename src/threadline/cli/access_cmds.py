@@ -14,54 +14,34 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from threadline.access import AccessControl, Principal, Role
-from threadline.access.db import embedded_url
-from threadline.cli.app import app, open_workspace
-from threadline.cli.output import emit_json, err, out
+from threadline.access import Role
+from threadline.cli.common import emit_json, err, out, workspace_path
+from threadline.cli.options import DbOpt, JsonOpt, PasswordStdinOpt, UserNameArg
 
-users_app = typer.Typer(
-    help="Manage user accounts: add, list, change roles, disable, end sessions.",
-    rich_markup_mode=None,
-)
-audit_app = typer.Typer(help="Show and verify the audit log.", rich_markup_mode=None)
-app.add_typer(users_app, name="users")
-app.add_typer(audit_app, name="audit")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="THREADLINE_DB",
-        help="App database URL, e.g. postgresql://USER@HOST:5432/DB. Default: $THREADLINE_DB, "
-        "else app.sqlite in the workspace.",
-        show_default=False,
-    ),
-]
-PasswordStdin = Annotated[
-    bool,
-    typer.Option(
-        "--password-stdin", help="Read the password from the first line of standard input."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+if TYPE_CHECKING:
+    from threadline.access import AccessControl, Principal
 
 
 @contextmanager
 def _access(db: str | None) -> Iterator[AccessControl]:
+    from threadline.access import AccessControl
+    from threadline.access.db import embedded_url
+
     if db is None:
-        with open_workspace() as ws:
-            db = embedded_url(ws.path)
+        db = embedded_url(workspace_path())
     with AccessControl(db) as access:
         yield access
 
 
 def _operator() -> Principal:
+    from threadline.access import Principal
+
     try:
         login = os.environ.get("THREADLINE_USER") or getpass.getuser()
     except (KeyError, OSError):
@@ -76,12 +56,11 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
-@users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
     role: Annotated[Role, typer.Option(help="admin, analyst or viewer.")] = Role.ANALYST,
-    password_stdin: PasswordStdin = False,
-    db: DbOption = None,
+    password_stdin: PasswordStdinOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Create an account. The password is asked for (hidden), or read with --password-stdin."""
     password = _password(password_stdin)
@@ -90,8 +69,7 @@ def users_add(
     err.print(f"Created user [bold]{escape(user.name)}[/bold] ({user.role})")
 
 
-@users_app.command("list")
-def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
+def users_list(as_json: JsonOpt = False, db: DbOpt = None) -> None:
     """List accounts with their role and state."""
     with _access(db) as access:
         users = access.accounts.list_users(_operator())
@@ -111,11 +89,10 @@ def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     out.print(table)
 
 
-@users_app.command("set-role")
 def users_set_role(
-    name: Annotated[str, typer.Argument(help="User name.")],
+    name: UserNameArg,
     role: Annotated[Role, typer.Argument(help="admin, analyst or viewer.")],
-    db: DbOption = None,
+    db: DbOpt = None,
 ) -> None:
     """Change a user's role; it applies from their next request."""
     with _access(db) as access:
@@ -123,41 +100,31 @@ def users_set_role(
     err.print(f"[bold]{escape(user.name)}[/bold] is now {user.role}")
 
 
-@users_app.command("disable")
-def users_disable(
-    name: Annotated[str, typer.Argument(help="User name.")], db: DbOption = None
-) -> None:
+def users_disable(name: UserNameArg, db: DbOpt = None) -> None:
     """Disable an account and end its sessions (their next request is refused)."""
     with _access(db) as access:
         user = access.accounts.disable(_operator(), name)
     err.print(f"Disabled [bold]{escape(user.name)}[/bold]; their sessions have ended")
 
 
-@users_app.command("enable")
-def users_enable(
-    name: Annotated[str, typer.Argument(help="User name.")], db: DbOption = None
-) -> None:
+def users_enable(name: UserNameArg, db: DbOpt = None) -> None:
     """Enable a disabled account again."""
     with _access(db) as access:
         user = access.accounts.enable(_operator(), name)
     err.print(f"Enabled [bold]{escape(user.name)}[/bold]")
 
 
-@users_app.command("revoke")
-def users_revoke(
-    name: Annotated[str, typer.Argument(help="User name.")], db: DbOption = None
-) -> None:
+def users_revoke(name: UserNameArg, db: DbOpt = None) -> None:
     """End all of a user's sessions; they must log in again."""
     with _access(db) as access:
         count = access.accounts.revoke_sessions(_operator(), name)
     err.print(f"Ended {count} session{'s' if count != 1 else ''} of [bold]{escape(name)}[/bold]")
 
 
-@users_app.command("passwd")
 def users_passwd(
-    name: Annotated[str, typer.Argument(help="User name.")],
-    password_stdin: PasswordStdin = False,
-    db: DbOption = None,
+    name: UserNameArg,
+    password_stdin: PasswordStdinOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Set a new password for a user; their sessions end."""
     password = _password(password_stdin)
@@ -166,8 +133,7 @@ def users_passwd(
     err.print(f"Password changed for [bold]{escape(name)}[/bold]; their sessions have ended")
 
 
-@audit_app.command("verify")
-def audit_verify(as_json: JsonOption = False, db: DbOption = None) -> None:
+def audit_verify(as_json: JsonOpt = False, db: DbOpt = None) -> None:
     """Recompute the audit log's hash chain; exit 9 naming the first bad entry."""
     with _access(db) as access:
         report = access.audit.verify(_operator())
@@ -179,14 +145,13 @@ def audit_verify(as_json: JsonOption = False, db: DbOption = None) -> None:
     report.raise_if_broken()
 
 
-@audit_app.command("show")
 def audit_show(
     limit: Annotated[int, typer.Option(help="How many entries (the newest).", min=1)] = 50,
     user: Annotated[str | None, typer.Option(help="Only this user's entries.")] = None,
     case: Annotated[str | None, typer.Option(help="Only this case's entries.")] = None,
     action: Annotated[str | None, typer.Option(help="Only this action, e.g. search.")] = None,
-    as_json: JsonOption = False,
-    db: DbOption = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Show the newest audit entries, oldest first. Reading the log is recorded too."""
     with _access(db) as access:

@@ -1,84 +1,27 @@
 """`threadline graph ...`: neighbours, paths, ownership, networks, exports.
 Thin, like every command: parse, call the graph library, render a table for
-people or JSON (``--json``) for programs."""
+people or JSON (``--json``) for programs. The filters every graph command
+shares come as one ``GraphScope`` (``cli/options.py``)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from threadline.cli.app import app, open_workspace
-from threadline.cli.output import emit_json, err, out
-from threadline.graph import paths as graph_paths
-from threadline.graph.filters import EdgeFilter
-from threadline.graph.ownership import holdings, owners
-from threadline.graph.structure import NO_END, NO_START, Graph
-from threadline.graph.views import (
-    neighbourhood_dict,
-    ownership_dict,
-    paths_dict,
+from threadline.cli.common import emit_json, err, open_workspace, out
+from threadline.cli.options import (
+    EVERYTHING,
+    ChainDepthOpt,
+    GraphScope,
+    JsonResultOpt,
+    graph_scope,
 )
-from threadline.workspace import Workspace
 
-graph_app = typer.Typer(
-    help="Follow links between resolved entities: neighbours, paths, owners, networks.",
-    rich_markup_mode=None,
-    no_args_is_help=True,
-)
-app.add_typer(graph_app, name="graph")
-
-
-class DirectionChoice(StrEnum):
-    both = "both"
-    out = "out"
-    in_ = "in"
-
-
-TypeOpt = Annotated[
-    list[str] | None,
-    typer.Option("--type", "-t", help="Only edges of this type (Ownership, authority, ...)."),
-]
-SchemaOpt = Annotated[
-    list[str] | None, typer.Option("--schema", help="Only reach entities of this schema.")
-]
-DatasetOpt = Annotated[
-    list[str] | None, typer.Option("--dataset", help="Only edges from this dataset.")
-]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Only edges in force on this date (YYYY[-MM[-DD]]).")
-]
-DirectionOpt = Annotated[
-    DirectionChoice, typer.Option("--direction", help="Follow edges out, in, or both ways.")
-]
-PivotOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--pivot",
-        help="Also link entities sharing a value: phone, email, address, iban, identifier.",
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _filter(
-    types: list[str] | None,
-    schemata: list[str] | None,
-    datasets: list[str] | None,
-    as_of: str | None,
-    direction: DirectionChoice = DirectionChoice.both,
-) -> EdgeFilter:
-    return EdgeFilter.of(types, schemata, datasets, as_of, direction.value)
-
-
-def _graph(ws: Workspace, pivots: list[str] | None) -> Graph:
-    def progress(message: str) -> None:
-        err.print(f"[dim]{escape(message)}...[/dim]")
-
-    return ws.graph(pivots or (), progress=progress)
+if TYPE_CHECKING:
+    from threadline.graph.structure import Graph
 
 
 def _name(graph: Graph, node: int) -> str:
@@ -87,6 +30,8 @@ def _name(graph: Graph, node: int) -> str:
 
 
 def _period(start: int, end: int) -> str:
+    from threadline.graph.structure import NO_END, NO_START
+
     if start == NO_START and end == NO_END:
         return ""
     left = "" if start == NO_START else str(start)[:4]
@@ -105,24 +50,21 @@ def _edge_text(graph: Graph, edge: int, here: int) -> str:
     return f"-[{escape(label)}]->" if forward else f"<-[{escape(label)}]-"
 
 
-@graph_app.command("neighbours")
+@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots")
 def neighbours_cmd(
     entity_id: Annotated[str, typer.Argument(help="Entity id (canonical or member).")],
     depth: Annotated[int, typer.Option(help="How many hops out.", min=1, max=6)] = 1,
-    types: TypeOpt = None,
-    schemata: SchemaOpt = None,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    direction: DirectionOpt = DirectionChoice.both,
     limit: Annotated[int, typer.Option(help="Stop after this many entities.", min=1)] = 1000,
-    pivots: PivotOpt = None,
-    as_json: JsonOpt = False,
+    scope: GraphScope = EVERYTHING,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """Entities linked to ENTITY_ID within --depth hops, with the edges followed."""
+    from threadline.graph import paths as graph_paths
+    from threadline.graph.views import neighbourhood_dict
+
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
-        flt = _filter(types, schemata, datasets, as_of, direction)
-        hood = graph_paths.neighbours(graph, entity_id, depth, flt, limit)
+        graph = scope.graph(ws)
+        hood = graph_paths.neighbours(graph, entity_id, depth, scope.edge_filter(), limit)
         if as_json:
             emit_json(neighbourhood_dict(graph, hood))
             return
@@ -141,7 +83,7 @@ def neighbours_cmd(
             err.print(f"[yellow]Stopped at --limit {limit}; raise it to see more.[/yellow]")
 
 
-@graph_app.command("path")
+@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots")
 def path_cmd(
     source: Annotated[str, typer.Argument(help="Entity id to start from.")],
     target: Annotated[str, typer.Argument(help="Entity id to reach.")],
@@ -150,19 +92,17 @@ def path_cmd(
     ] = False,
     max_depth: Annotated[int, typer.Option(help="Longest path in hops.", min=1, max=12)] = 6,
     limit: Annotated[int, typer.Option(help="With --all, stop after this many paths.")] = 100,
-    types: TypeOpt = None,
-    schemata: SchemaOpt = None,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    direction: DirectionOpt = DirectionChoice.both,
-    pivots: PivotOpt = None,
-    as_json: JsonOpt = False,
+    scope: GraphScope = EVERYTHING,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """How SOURCE is connected to TARGET: the shortest path, or all of them, each
     hop citing its edges and their sources."""
+    from threadline.graph import paths as graph_paths
+    from threadline.graph.views import paths_dict
+
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
-        flt = _filter(types, schemata, datasets, as_of, direction)
+        graph = scope.graph(ws)
+        flt = scope.edge_filter()
         if all_paths:
             result = graph_paths.all_paths(graph, source, target, max_depth, flt, limit)
         else:
@@ -207,7 +147,7 @@ def _ownership_table(graph: Graph, result: Any, title: str) -> None:
         err.print("[yellow]Chains were cut at the depth or count limit.[/yellow]")
 
 
-@graph_app.command("owners")
+@graph_scope("datasets", "as_of")
 def owners_cmd(
     entity_id: Annotated[str, typer.Argument(help="The company (or asset) to look up.")],
     threshold: Annotated[
@@ -216,19 +156,25 @@ def owners_cmd(
     all_levels: Annotated[
         bool, typer.Option("--all-levels", help="Also list owners that are owned in turn.")
     ] = False,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    max_depth: Annotated[int, typer.Option(help="Longest chain followed.", min=1)] = 12,
-    as_json: JsonOpt = False,
+    scope: GraphScope = EVERYTHING,
+    max_depth: ChainDepthOpt = 12,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """Ultimate owners of ENTITY_ID through chains of companies: effective share
     (the sum over chains of the product of percentages) and the chains as evidence.
     Unstated percentages make a chain's share unknown, never guessed."""
+    from threadline.graph.ownership import owners
+    from threadline.graph.views import ownership_dict
+
     with open_workspace() as ws:
-        graph = _graph(ws, None)
-        flt = _filter(None, None, datasets, as_of)
+        graph = scope.graph(ws)
         result = owners(
-            graph, entity_id, threshold, flt, ultimate_only=not all_levels, max_depth=max_depth
+            graph,
+            entity_id,
+            threshold,
+            scope.edge_filter(),
+            ultimate_only=not all_levels,
+            max_depth=max_depth,
         )
         if as_json:
             emit_json(ownership_dict(graph, result))
@@ -236,36 +182,34 @@ def owners_cmd(
         _ownership_table(graph, result, f"Owners of {graph.captions[result.subject]}")
 
 
-@graph_app.command("holdings")
+@graph_scope("datasets", "as_of")
 def holdings_cmd(
     entity_id: Annotated[str, typer.Argument(help="The person or company whose holdings to list.")],
     threshold: Annotated[
         float, typer.Option(help="Only holdings with at least this effective share (%).")
     ] = 0.0,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    max_depth: Annotated[int, typer.Option(help="Longest chain followed.", min=1)] = 12,
-    as_json: JsonOpt = False,
+    scope: GraphScope = EVERYTHING,
+    max_depth: ChainDepthOpt = 12,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """Everything ENTITY_ID owns, directly or through its companies, with effective shares."""
+    from threadline.graph.ownership import holdings
+    from threadline.graph.views import ownership_dict
+
     with open_workspace() as ws:
-        graph = _graph(ws, None)
-        flt = _filter(None, None, datasets, as_of)
-        result = holdings(graph, entity_id, threshold, flt, max_depth=max_depth)
+        graph = scope.graph(ws)
+        result = holdings(graph, entity_id, threshold, scope.edge_filter(), max_depth=max_depth)
         if as_json:
             emit_json(ownership_dict(graph, result))
             return
         _ownership_table(graph, result, f"Held by {graph.captions[result.subject]}")
 
 
-@graph_app.command("stats")
-def stats_cmd(
-    pivots: PivotOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@graph_scope("pivots")
+def stats_cmd(scope: GraphScope = EVERYTHING, as_json: JsonResultOpt = False) -> None:
     """Size of the link graph: entities, and edges by type."""
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
+        graph = scope.graph(ws)
         counts: dict[str, int] = {}
         for code, name in enumerate(graph.type_names):
             counts[name] = int((graph.etype == code).sum())

@@ -7,45 +7,32 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from threadline.cli.app import open_workspace
-from threadline.cli.graph_cmds import (
-    AsOfOpt,
-    DatasetOpt,
-    DirectionChoice,
-    DirectionOpt,
-    JsonOpt,
-    PivotOpt,
-    SchemaOpt,
-    TypeOpt,
-    _filter,
-    _graph,
-    graph_app,
+from threadline.cli.common import emit_json, err, open_workspace, out
+from threadline.cli.options import (
+    EVERYTHING,
+    AroundDepthOpt,
+    AroundOpt,
+    GraphScope,
+    JsonResultOpt,
+    graph_scope,
 )
-from threadline.cli.output import emit_json, err, out
-from threadline.errors import InputError
-from threadline.export import export_entities
-from threadline.graph import analytics
-from threadline.graph.export import FORMATS, Subgraph, export_graph
-from threadline.graph.filters import EdgeFilter
-from threadline.graph.paths import neighbours, shortest_path
-from threadline.graph.structure import Graph
+from threadline.graph import EXPORT_FORMAT_NAMES
 
-AroundOpt = Annotated[
-    str | None, typer.Option("--around", help="Only the neighbourhood of this entity.")
-]
-DepthOpt = Annotated[
-    int, typer.Option("--depth", help="With --around: how many hops out.", min=1, max=6)
-]
+if TYPE_CHECKING:
+    from threadline.graph.export import Subgraph
+    from threadline.graph.filters import EdgeFilter
+    from threadline.graph.structure import Graph
 
 
 def _around(graph: Graph, around: str | None, depth: int, flt: EdgeFilter) -> list[int] | None:
+    from threadline.graph.paths import neighbours
+
     if around is None:
         return None
     return sorted(neighbours(graph, around, depth, flt, limit=None).depths)
@@ -59,22 +46,20 @@ def _group_table(title: str, data: dict[str, Any], key: str) -> None:
     out.print(table)
 
 
-@graph_app.command("components")
+@graph_scope("types", "schemata", "datasets", "as_of", "pivots")
 def components_cmd(
     min_size: Annotated[int, typer.Option(help="Smallest component listed.", min=1)] = 2,
     around: AroundOpt = None,
-    depth: DepthOpt = 2,
-    types: TypeOpt = None,
-    schemata: SchemaOpt = None,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    pivots: PivotOpt = None,
-    as_json: JsonOpt = False,
+    depth: AroundDepthOpt = 2,
+    scope: GraphScope = EVERYTHING,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """Connected groups of entities (links followed either way), largest first."""
+    from threadline.graph import analytics
+
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
-        flt = _filter(types, schemata, datasets, as_of)
+        graph = scope.graph(ws)
+        flt = scope.edge_filter()
         result = analytics.components(graph, flt, _around(graph, around, depth, flt), min_size)
         data = result.to_dict(graph)
         if as_json:
@@ -89,7 +74,7 @@ class MeasureChoice(StrEnum):
     pagerank = "pagerank"
 
 
-@graph_app.command("centrality")
+@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots")
 def centrality_cmd(
     measure: Annotated[MeasureChoice, typer.Argument(help="degree, betweenness or pagerank.")],
     top: Annotated[int, typer.Option(help="How many entities to list.", min=1)] = 20,
@@ -98,21 +83,18 @@ def centrality_cmd(
         typer.Option(help="Betweenness: only paths up to this many hops (needed on big graphs)."),
     ] = None,
     around: AroundOpt = None,
-    depth: DepthOpt = 2,
-    types: TypeOpt = None,
-    schemata: SchemaOpt = None,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    direction: DirectionOpt = DirectionChoice.both,
-    pivots: PivotOpt = None,
-    as_json: JsonOpt = False,
+    depth: AroundDepthOpt = 2,
+    scope: GraphScope = EVERYTHING,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """The most central entities: most linked (degree), most often on shortest
     paths between others (betweenness), or most pointed at (PageRank)."""
+    from threadline.graph import analytics
+
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
-        flt = _filter(types, schemata, datasets, as_of, direction)
-        nodes = _around(graph, around, depth, _filter(types, schemata, datasets, as_of))
+        graph = scope.graph(ws)
+        flt = scope.edge_filter()
+        nodes = _around(graph, around, depth, scope.edge_filter(either_way=True))
         result = analytics.centrality(graph, measure.value, flt, nodes, top=top, cutoff=cutoff)
         data = result.to_dict(graph)
         if as_json:
@@ -129,7 +111,7 @@ class MethodChoice(StrEnum):
     louvain = "louvain"
 
 
-@graph_app.command("communities")
+@graph_scope("types", "schemata", "datasets", "as_of", "pivots")
 def communities_cmd(
     method: Annotated[MethodChoice, typer.Option(help="Leiden (better) or Louvain (faster).")] = (
         MethodChoice.leiden
@@ -140,18 +122,16 @@ def communities_cmd(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same answer).")] = 0,
     min_size: Annotated[int, typer.Option(help="Smallest community listed.", min=1)] = 2,
     around: AroundOpt = None,
-    depth: DepthOpt = 2,
-    types: TypeOpt = None,
-    schemata: SchemaOpt = None,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    pivots: PivotOpt = None,
-    as_json: JsonOpt = False,
+    depth: AroundDepthOpt = 2,
+    scope: GraphScope = EVERYTHING,
+    as_json: JsonResultOpt = False,
 ) -> None:
     """Groups of entities more linked among themselves than to the rest."""
+    from threadline.graph import analytics
+
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
-        flt = _filter(types, schemata, datasets, as_of)
+        graph = scope.graph(ws)
+        flt = scope.edge_filter()
         result = analytics.communities(
             graph,
             flt,
@@ -168,35 +148,36 @@ def communities_cmd(
         _group_table(f"Communities (modularity {data.get('modularity')})", data, "communities")
 
 
-@graph_app.command("export")
+@graph_scope("types", "schemata", "datasets", "as_of", "pivots")
 def export_cmd(
     fmt: Annotated[
         str,
         typer.Argument(
             metavar="FORMAT",
-            help="ftm, " + ", ".join(FORMATS) + ".",
+            help="ftm, " + ", ".join(EXPORT_FORMAT_NAMES) + ".",
         ),
     ],
     output: Annotated[
         str, typer.Option("-o", "--output", help="File (or folder for neo4j-csv); - for stdout.")
     ] = "-",
     around: AroundOpt = None,
-    depth: DepthOpt = 2,
+    depth: AroundDepthOpt = 2,
     path: Annotated[
         tuple[str, str] | None,
         typer.Option("--path", help="Only the shortest path between two entities."),
     ] = None,
-    types: TypeOpt = None,
-    schemata: SchemaOpt = None,
-    datasets: DatasetOpt = None,
-    as_of: AsOfOpt = None,
-    pivots: PivotOpt = None,
+    scope: GraphScope = EVERYTHING,
 ) -> None:
     """Export the graph, a neighbourhood (--around) or a path (--path) for Gephi
     (gexf), most tools (graphml), Neo4j, FtM, or as a Mermaid/DOT diagram."""
+    from threadline.errors import InputError
+    from threadline.export import export_entities
+    from threadline.graph.export import Subgraph, export_graph
+    from threadline.graph.paths import neighbours, shortest_path
+
     with open_workspace() as ws:
-        graph = _graph(ws, pivots)
-        flt = _filter(types, schemata, datasets, as_of)
+        graph = scope.graph(ws)
+        flt = scope.edge_filter()
         sub: Subgraph | None = None
         if around is not None and path is not None:
             raise InputError("give --around or --path, not both")
@@ -223,6 +204,10 @@ def export_cmd(
 
 def _filtered(graph: Graph, flt: EdgeFilter) -> Subgraph:
     """The whole graph cut down to the edges and entities the filter allows."""
+    import numpy as np
+
+    from threadline.graph.export import Subgraph
+
     keep = np.ones(graph.edge_count, dtype=bool)
     edge_mask = flt.edge_mask(graph)
     if edge_mask is not None:

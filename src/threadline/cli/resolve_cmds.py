@@ -14,21 +14,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from threadline.cli.app import app, open_workspace
-from threadline.cli.output import emit_json, err, out, show_progress
-from threadline.errors import ResolveError
-from threadline.model.entity import Entity
-from threadline.resolve.explain import Explanation
-from threadline.workspace import Workspace
+from threadline.cli.common import emit_json, err, open_workspace, out, show_progress
+from threadline.cli.options import JsonReportOpt, JsonResultsOpt, OutputOpt, UserOpt
 
 if TYPE_CHECKING:
+    from threadline.model.entity import Entity
+    from threadline.resolve.explain import Explanation
     from threadline.resolve.review import ReviewCase
-
-judgements_app = typer.Typer(
-    help="Export and import judgements (nomenklatura's resolver format).",
-    rich_markup_mode=None,
-)
-app.add_typer(judgements_app, name="judgements")
+    from threadline.workspace import Workspace
 
 
 class EngineChoice(StrEnum):
@@ -45,15 +38,6 @@ def _user(user: str | None) -> str:
         return "unknown"
 
 
-UserOption = Annotated[
-    str | None,
-    typer.Option(
-        "--user", help="Who judges (recorded). Default: $THREADLINE_USER, else your login."
-    ),
-]
-
-
-@app.command()
 def resolve(
     engine: Annotated[EngineChoice, typer.Option(help="Where the model runs.")] = (
         EngineChoice.duckdb
@@ -78,7 +62,7 @@ def resolve(
             "Default: registration, LEI, INN, OGRN, tax, VAT, SWIFT, IMO and MMSI numbers."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: JsonReportOpt = False,
 ) -> None:
     """Find the same person, company or vessel across datasets and merge it."""
     from threadline.resolve.features import DEFAULT_VETO_PROPS
@@ -149,7 +133,6 @@ def _case_json(ws: Workspace, case: ReviewCase) -> dict[str, object]:
     return data
 
 
-@app.command()
 def review(
     limit: Annotated[int, typer.Option(help="How many cases.", min=1)] = 20,
     as_json: Annotated[
@@ -164,7 +147,7 @@ def review(
         ),
     ] = None,
     apply: Annotated[bool, typer.Option("--apply", help="With --bulk: decide them.")] = False,
-    user: UserOption = None,
+    user: UserOpt = None,
 ) -> None:
     """Review doubtful cases, one per candidate and cluster, and decide: same,
     not same (covers every member of the cluster), unsure."""
@@ -190,6 +173,8 @@ def review(
             err.print("Nothing to review.")
             return
         if not sys.stdin.isatty():
+            from threadline.errors import ResolveError
+
             raise ResolveError(
                 "`threadline review` asks questions and needs a terminal; use --json to read "
                 "the queue and `threadline judge` to record judgements."
@@ -227,12 +212,11 @@ class JudgementChoice(StrEnum):
     unsure = "unsure"
 
 
-@app.command()
 def judge(
     left: Annotated[str, typer.Argument(help="Entity or canonical id.")],
     right: Annotated[str, typer.Argument(help="Entity or canonical id.")],
     judgement: Annotated[JudgementChoice, typer.Argument(help="same, not-same or unsure.")],
-    user: UserOption = None,
+    user: UserOpt = None,
 ) -> None:
     """Record a judgement on two entities; clusters update at once. A later
     judgement on the same pair replaces it (history is kept)."""
@@ -245,12 +229,7 @@ def judge(
     )
 
 
-@judgements_app.command("export")
-def judgements_export(
-    output: Annotated[
-        str, typer.Option("--output", "-o", help="Output file, or - for standard output.")
-    ] = "-",
-) -> None:
+def judgements_export(output: OutputOpt = "-") -> None:
     """Write the current judgements as a nomenklatura resolver file."""
     with open_workspace() as ws:
         if output == "-":
@@ -261,7 +240,6 @@ def judgements_export(
     err.print(f"Exported {count:,} judgements.")
 
 
-@judgements_app.command("import")
 def judgements_import(
     path: Annotated[Path, typer.Argument(help="A nomenklatura resolver file (JSON lines).")],
 ) -> None:
@@ -271,13 +249,12 @@ def judgements_import(
     err.print(f"Imported {count:,} judgements from {escape(str(path))}.")
 
 
-@app.command()
 def match(
     path: Annotated[Path, typer.Argument(help="CSV with FtM property columns, or FtM JSON lines.")],
     schema: Annotated[str, typer.Option(help="Schema of the CSV's records.")] = "Person",
     threshold: Annotated[float, typer.Option(help="Lowest match probability shown.")] = 0.5,
     limit: Annotated[int, typer.Option(help="Candidates per record.", min=1)] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    as_json: JsonResultsOpt = False,
 ) -> None:
     """Screen a list against the workspace, as in sanctions or watchlist screening."""
     with open_workspace() as ws:

@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from threadline.cli.app import app, catch_up_index, open_workspace
-from threadline.cli.output import err
+from threadline.cli.common import catch_up_index, err, open_workspace
+from threadline.cli.options import DbOpt
 
 
-@app.command()
 def serve(
     host: Annotated[
         str,
@@ -22,16 +21,7 @@ def serve(
         ),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            envvar="THREADLINE_DB",
-            help="App database URL, e.g. postgresql://USER@HOST:5432/DB. Default: "
-            "$THREADLINE_DB, else app.sqlite in the workspace.",
-            show_default=False,
-        ),
-    ] = None,
+    db: DbOpt = None,
     access_log: Annotated[
         bool,
         typer.Option(

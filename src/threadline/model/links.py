@@ -6,7 +6,6 @@ One definition, so a generator cannot drift from the extraction."""
 from __future__ import annotations
 
 import pyarrow as pa
-from followthemoney import model
 
 NODE_SCHEMA = pa.schema(
     [
@@ -62,6 +61,8 @@ PIVOT_CAP = 200
 
 def edge_schemata() -> dict[str, tuple[str, str, str]]:
     """FtM edge schemata: name -> (source property, target property, label)."""
+    from followthemoney import model  # not on import: opening a store needs no FtM
+
     out = {}
     for schema in model.schemata.values():
         if schema.edge and not schema.abstract and schema.edge_source and schema.edge_target:

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
-from followthemoney import model
-from followthemoney.exc import InvalidData
 
 from threadline.model.links import (
     EDGE_SCHEMA,
@@ -99,6 +97,10 @@ def read_link_nodes(con: duckdb.DuckDBPyConnection, resolved: bool) -> pa.Table:
 def _common_schema(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
+    # not on import: opening a store (`threadline datasets`) needs no FtM
+    from followthemoney import model
+    from followthemoney.exc import InvalidData
+
     schema = model.get(names[0])
     for name in names[1:]:
         other = model.get(name)

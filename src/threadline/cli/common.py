@@ -1,0 +1,165 @@
+"""What every command shares: the consoles (stderr for people, stdout for
+data), JSON output, progress bars that stay quiet with --quiet or off a
+terminal, the workspace the root options point at, and ``run()``, which turns
+library errors into a one-line message and the exit code of their class.
+
+Nothing here imports the library's engines: a command imports what it
+needs inside its body, so that ``threadline --help`` and the cheap commands
+start at once (``tests/cli/test_startup.py`` checks it).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    import typer
+
+    from threadline.workspace import Workspace
+
+err = Console(stderr=True)
+out = Console()
+
+
+class State:
+    """The root options (``-w``, ``-q``), set before any command runs."""
+
+    workspace: Path | None = None
+    quiet = False
+
+
+def emit_json(data: Any) -> None:
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str) + b"\n")
+    sys.stdout.flush()
+
+
+def show_progress() -> bool:
+    return not State.quiet and err.is_terminal
+
+
+def open_workspace() -> Workspace:
+    """The workspace of ``-w``, ``$THREADLINE_WORKSPACE`` or the current directory."""
+    from threadline.workspace import Workspace
+
+    return Workspace.find(State.workspace)
+
+
+def workspace_path() -> Path:
+    """Where that workspace is, without opening its store (and taking its lock)."""
+    from threadline.workspace import Workspace
+
+    return Workspace.locate(State.workspace)
+
+
+def catch_up_index(ws: Workspace) -> None:
+    """Rebuild the search index, with progress, when it is behind the store
+    (a crash, or an index of an older format), rather than silently inside
+    the first search."""
+    if ws.index.generation != ws.store.generation:
+        err.print("The search index is behind the store; rebuilding it first.")
+        with count_progress("indexing") as progress:
+            ws.ensure_index(progress)
+
+
+@contextmanager
+def ingest_progress(label: str) -> Iterator[Any]:
+    """Yields a ``(bytes_done, bytes_total, records)`` callback (or None)."""
+    if not show_progress():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[records]:,} rows  {task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task(label, total=1, records=0, rate=0.0)
+
+        def update(done: int, total: int, records: int) -> None:
+            elapsed = progress.tasks[task].elapsed or 0.0
+            rate = records / elapsed if elapsed > 0 else 0.0
+            progress.update(task, completed=done, total=max(total, 1), records=records, rate=rate)
+
+        yield update
+
+
+@contextmanager
+def count_progress(label: str) -> Iterator[Any]:
+    """Yields a ``(done, total)`` callback (or None)."""
+    if not show_progress():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task(label, total=1)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=max(total, 1))
+
+        yield update
+
+
+def run(app: typer.Typer) -> None:
+    """Run the command line; a library error becomes a one-line message on
+    stderr and its class's exit code (see ``threadline.errors``)."""
+    import typer
+
+    from threadline.errors import ThreadlineError
+
+    try:
+        app(standalone_mode=False)
+    except ThreadlineError as exc:
+        # soft_wrap: one line per error, whatever the width, so logs and greps work.
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("Interrupted; nothing was changed by the interrupted command.")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:
+        # Usage errors (Typer's vendored click) know how to show themselves.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
+            sys.exit(exc.exit_code)
+        raise

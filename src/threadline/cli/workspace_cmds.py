@@ -1,0 +1,201 @@
+"""Workspace commands: init, ingest, stats, datasets, reindex, demo.
+Thin, like every command: parse, call the workspace, render."""
+
+from __future__ import annotations
+
+import shutil
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from threadline.cli.common import (
+    count_progress,
+    emit_json,
+    err,
+    ingest_progress,
+    open_workspace,
+    out,
+)
+from threadline.cli.options import JsonOpt, JsonReportOpt
+
+
+class OnErrorChoice(StrEnum):
+    fail = "fail"
+    skip = "skip"
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Directory to create the workspace in.")],
+) -> None:
+    """Create a new, empty workspace."""
+    from threadline.workspace import Workspace
+
+    Workspace.init(directory).close()
+    err.print(f"Created workspace [bold]{escape(str(directory))}[/bold]")
+
+
+def ingest(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="File to load (CSV, TSV, XLSX, JSON, NDJSON, "
+            "Parquet, FtM entities or FtM statements)."
+        ),
+    ],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name.")],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="FtM mapping YAML (as `ftm map` reads).")
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Quick mode: FtM schema of each row.")
+    ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Quick mode: property=column (repeatable)."),
+    ] = None,
+    keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="Quick mode: column(s) that identify a row's entity "
+            "(default: all mapped columns).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Override the format detected from the name.")
+    ] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/TSV files.")] = "utf-8",
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    on_error: Annotated[
+        OnErrorChoice,
+        typer.Option(
+            "--on-error",
+            help="fail: stop and change nothing; skip: write bad rows to "
+            "a rejects file and load the rest.",
+        ),
+    ] = OnErrorChoice.fail,
+    as_json: JsonReportOpt = False,
+) -> None:
+    """Load a file into a dataset. Re-running it replaces what it loaded before."""
+    with open_workspace() as ws, ingest_progress(f"{path.name} → {dataset}") as progress:
+        report = ws.ingest(
+            path,
+            dataset,
+            mapping,
+            schema=schema,
+            maps=maps or [],
+            keys=keys or [],
+            format=fmt,
+            encoding=encoding,
+            sheet=sheet,
+            on_error=on_error.value,
+            progress=progress,
+        )
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    rate = report.records / report.seconds if report.seconds else 0
+    err.print(
+        f"Loaded [bold]{report.records:,}[/bold] rows from {escape(report.source)} into "
+        f"[bold]{escape(report.dataset)}[/bold]: {report.entities:,} entities, "
+        f"{report.statements:,} statements ({rate:,.0f} rows/s)"
+    )
+    if report.rejected:
+        err.print(
+            f"[yellow]Skipped {report.rejected:,} bad rows[/yellow]; see "
+            f"{escape(str(report.rejects_path))}"
+        )
+
+
+def stats(as_json: JsonOpt = False) -> None:
+    """Counts of entities, statements and datasets, by schema."""
+    with open_workspace() as ws:
+        data = ws.stats()
+    if as_json:
+        emit_json(data)
+        return
+    out.print(
+        f"[bold]{data['entities']:,}[/bold] entities, {data['statements']:,} statements, "
+        f"{data['datasets']} datasets, {data['indexed']:,} of {data['searchable']:,} searchable "
+        f"entities indexed  [dim]{data['workspace']}[/dim]"
+    )
+    table = Table("schema", "entities")
+    for name, count in data["schemata"].items():
+        table.add_row(name, f"{count:,}")
+    out.print(table)
+
+
+def datasets_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List datasets (run without a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_workspace() as ws:
+        infos = ws.datasets()
+    if as_json:
+        emit_json([info.__dict__ for info in infos])
+        return
+    table = Table("dataset", "entities", "statements", "sources", "last ingest")
+    for info in infos:
+        table.add_row(
+            escape(info.name),
+            f"{info.entities:,}",
+            f"{info.statements:,}",
+            escape(", ".join(info.sources)),
+            str(info.last_ingest or ""),
+        )
+    out.print(table)
+
+
+def datasets_drop(
+    name: Annotated[str, typer.Argument(help="Dataset to remove with all its statements.")],
+) -> None:
+    """Remove a dataset and everything loaded into it."""
+    with open_workspace() as ws:
+        ws.drop_dataset(name)
+    err.print(f"Dropped dataset [bold]{escape(name)}[/bold]")
+
+
+def reindex() -> None:
+    """Rebuild the search index from the store."""
+    with open_workspace() as ws, count_progress("indexing") as progress:
+        count = ws.reindex(progress)
+    err.print(f"Indexed {count:,} entities")
+
+
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Where to create the demo workspace.")] = Path(
+        "demo-workspace"
+    ),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing demo workspace there.")
+    ] = False,
+) -> None:
+    """Create a workspace loaded with the bundled synthetic demo data."""
+    from threadline.demo.sources import DEMO_SOURCES
+    from threadline.errors import WorkspaceError
+    from threadline.workspace import CONFIG_FILE, Workspace
+
+    if directory.exists() and any(directory.iterdir()):
+        if not (directory / CONFIG_FILE).exists():
+            raise WorkspaceError(f"{directory} exists and is not a workspace; choose another place")
+        if not force:
+            raise WorkspaceError(f"{directory} already exists; pass --force to replace it")
+        shutil.rmtree(directory)
+    with Workspace.init(directory) as ws:
+        for source in DEMO_SOURCES:
+            with ingest_progress(f"{source.path.name} → {source.dataset}") as progress:
+                report = ws.ingest(source.path, source.dataset, source.mapping, progress=progress)
+            err.print(
+                f"{source.dataset:>12}: {report.records:,} rows from {report.source}, "
+                f"{report.entities:,} entities"
+            )
+        stats_data = ws.stats()
+    err.print(
+        f"Demo workspace ready in [bold]{escape(str(directory))}[/bold]: "
+        f"{stats_data['entities']:,} entities. Try: threadline -w {escape(str(directory))} "
+        'search "Иван Петров"'
+    )
