@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -33,9 +34,10 @@ def _access(db: str | None) -> Iterator[AccessControl]:
     from threadline.access import AccessControl
     from threadline.access.db import embedded_url
 
+    home = workspace_path()
     if db is None:
-        db = embedded_url(workspace_path())
-    with AccessControl(db) as access:
+        db = embedded_url(home)
+    with AccessControl(db, home=home) as access:
         yield access
 
 
@@ -133,16 +135,58 @@ def users_passwd(
     err.print(f"Password changed for [bold]{escape(name)}[/bold]; their sessions have ended")
 
 
-def audit_verify(as_json: JsonOpt = False, db: DbOpt = None) -> None:
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="Also check the log against this signed checkpoint (from `audit "
+            "checkpoint`): catches a rewrite of the whole chain, truncation included.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
     """Recompute the audit log's hash chain; exit 9 naming the first bad entry."""
+    from threadline.access.checkpoints import Checkpoint
+
     with _access(db) as access:
         report = access.audit.verify(_operator())
+        if checkpoint is not None and report.ok:
+            assert access.checkpoints is not None
+            report = access.checkpoints.verify(Checkpoint.read(checkpoint))
     if as_json:
         emit_json(report.to_dict())
     elif report.ok:
         entries = f"{report.entries:,} entr{'y' if report.entries == 1 else 'ies'}"
-        err.print(f"Audit log OK: {entries}, head hash {report.head_hash}", soft_wrap=True)
+        against = f"; matches the checkpoint {checkpoint}" if checkpoint else ""
+        err.print(
+            f"Audit log OK: {entries}, head hash {report.head_hash}{against}", soft_wrap=True
+        )
     report.raise_if_broken()
+
+
+def audit_checkpoint(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also copy the checkpoint here (keep it away)."),
+    ] = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Sign the audit log's head (Ed25519, the workspace's key) into
+    audit-checkpoints/; keep a copy outside the workspace to verify against later."""
+    import shutil
+
+    with _access(db) as access:
+        assert access.checkpoints is not None
+        signed, path = access.checkpoints.write()
+    if output is not None:
+        shutil.copyfile(path, output)
+    if as_json:
+        emit_json({**signed.to_dict(), "path": str(path)})
+        return
+    err.print(f"Signed entry {signed.seq:,} ({signed.hash}) into {path}", soft_wrap=True)
 
 
 def audit_show(

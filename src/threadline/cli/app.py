@@ -92,6 +92,7 @@ GROUPS: list[Group] = [
         "Show and verify the audit log.",
         [
             Command("verify", access_cmds.audit_verify),
+            Command("checkpoint", access_cmds.audit_checkpoint),
             Command("show", access_cmds.audit_show),
         ],
     ),

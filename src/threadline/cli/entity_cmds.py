@@ -122,6 +122,11 @@ class ExportWhat(StrEnum):
     clusters = "clusters"
 
 
+class ResolvedFormat(StrEnum):
+    ftm = "ftm"
+    statements = "statements"
+
+
 class ExportFormat(StrEnum):
     ftm = "ftm"
     csv = "csv"
@@ -141,12 +146,30 @@ def export(
     csv_flag: Annotated[bool, typer.Option("--csv", help="Same as --format csv.")] = False,
     output: OutputOpt = "-",
     dataset: Annotated[str | None, typer.Option(help="Only this dataset's values.")] = None,
+    resolved: Annotated[
+        ResolvedFormat | None,
+        typer.Option(
+            "--resolved",
+            help="One entity per resolved entity: ftm (its canonical id, every value, "
+            "its members as referents) or statements (FtM statement CSV with sources).",
+        ),
+    ] = None,
 ) -> None:
-    """Export entities as FtM JSON lines, CSV or XLSX, or the resolved clusters."""
+    """Export entities as FtM JSON lines, CSV or XLSX, the resolved entities,
+    or the resolved clusters."""
     from threadline.errors import InputError
 
     if csv_flag:
         fmt = ExportFormat.csv
+    if resolved is not None:
+        if what is not ExportWhat.entities or dataset is not None:
+            raise InputError("--resolved exports every entity: leave out clusters and --dataset")
+        with open_workspace() as ws:
+            target = sys.stdout.buffer if output == "-" else Path(output)
+            count = ws.export_resolved(resolved.value, target)
+        if output != "-":
+            err.print(f"Exported {count:,} resolved entities to {escape(output)}")
+        return
     with open_workspace() as ws:
         if what is ExportWhat.clusters:
             if fmt is not ExportFormat.csv:

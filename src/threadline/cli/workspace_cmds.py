@@ -26,6 +26,7 @@ from threadline.cli.options import JsonOpt, JsonReportOpt
 class OnErrorChoice(StrEnum):
     fail = "fail"
     skip = "skip"
+    drop_value = "drop-value"
 
 
 def init(
@@ -75,12 +76,35 @@ def ingest(
         typer.Option(
             "--on-error",
             help="fail: stop and change nothing; skip: write bad rows to "
-            "a rejects file and load the rest.",
+            "a rejects file and load the rest; drop-value: keep every row, leaving "
+            "out only the values that cannot be cleaned (counted in the report).",
         ),
     ] = OnErrorChoice.fail,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV delimiter (default: detected, e.g. ';' in many registries)."),
+    ] = None,
+    splits: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--split",
+            help="Quick mode: PROPERTY=SEPARATOR, several values in one cell "
+            "(e.g. --split 'alias=;'). Repeatable.",
+        ),
+    ] = None,
+    date_formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--date-format",
+            help="Quick mode: PROPERTY=FORMAT, a date column's strptime format "
+            "(e.g. --date-format 'birthDate=%d.%m.%Y'). Repeatable.",
+        ),
+    ] = None,
     as_json: JsonReportOpt = False,
 ) -> None:
     """Load a file into a dataset. Re-running it replaces what it loaded before."""
+    split_map = _pairs("--split", splits)
+    format_map = _pairs("--date-format", date_formats)
     with open_workspace() as ws, ingest_progress(f"{path.name} → {dataset}") as progress:
         report = ws.ingest(
             path,
@@ -93,6 +117,9 @@ def ingest(
             encoding=encoding,
             sheet=sheet,
             on_error=on_error.value,
+            delimiter=delimiter,
+            splits=split_map,
+            date_formats=format_map,
             progress=progress,
         )
     if as_json:
@@ -109,6 +136,29 @@ def ingest(
             f"[yellow]Skipped {report.rejected:,} bad rows[/yellow]; see "
             f"{escape(str(report.rejects_path))}"
         )
+    if report.dropped_values:
+        where = f"; see {escape(str(report.rejects_path))}" if report.rejects_path else ""
+        err.print(f"[yellow]Left out {report.dropped_values:,} bad values[/yellow]{where}")
+
+
+def _pairs(option: str, items: list[str] | None) -> dict[str, str] | None:
+    """``PROP=VALUE`` options as a dict, or a clear error naming the option."""
+    from threadline.errors import InputError
+
+    if not items:
+        return None
+    found: dict[str, str] = {}
+    for item in items:
+        prop, sep, value = item.partition("=")
+        if not sep or not prop.strip() or not value:
+            raise InputError(
+                f"{option} takes PROPERTY=VALUE, not {item!r}",
+                hint=f"for example {option} 'alias=;'"
+                if option == "--split"
+                else f"for example {option} 'birthDate=%d.%m.%Y'",
+            )
+        found[prop.strip()] = value
+    return found
 
 
 def stats(as_json: JsonOpt = False) -> None:
