@@ -30,7 +30,8 @@ def test_quick_mode_options_reach_the_ingest(cli: Cli, tmp_path: Path) -> None:
     report = json.loads(out)
     assert (report["records"], report["loaded"], report["dropped_values"]) == (2, 2, 1)
     code, out, _ = cli("-w", str(ws), "export")
-    people = {e["properties"]["name"][0]: e["properties"] for e in map(json.loads, out.splitlines())}
+    entities = [json.loads(line) for line in out.splitlines()]
+    people = {e["properties"]["name"][0]: e["properties"] for e in entities}
     assert sorted(people["Ivan Petrov"]["alias"]) == ["I. Petrov", "Vanya"]
     assert people["Ivan Petrov"]["birthDate"] == ["1971-03-02"]
     assert "birthDate" not in people["Olena Koval"]
