@@ -24,7 +24,7 @@ setup: $(BIN)/threadline $(WEB_VENDOR)
 demo: setup
 	$(BIN)/threadline demo demo-workspace --force
 	$(BIN)/threadline -w demo-workspace stats
-	$(BIN)/threadline -w demo-workspace search "Иван Петров"
+	$(BIN)/threadline -w demo-workspace search "Иван Петров" --purpose "trying the demo"
 	$(BIN)/threadline -w demo-workspace resolve
 	$(BIN)/threadline -w demo-workspace graph stats
 

@@ -129,6 +129,10 @@ def ftm_map(mapping_file: Path, csv_path: Path, dataset: str) -> Snapshot:
     return merge_fragments(ftm_fragments(mapping_file, csv_path, dataset))
 
 
+#: the purpose the tests' command lines state for reading entity data
+TEST_PURPOSE = "automated tests"
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
@@ -137,6 +141,7 @@ def run_cli(
     ``$COLUMNS``). It costs seconds of imports; the ``cli`` fixture runs
     ``main()`` in process instead."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "THREADLINE_WORKSPACE")}
+    env.setdefault("THREADLINE_PURPOSE", TEST_PURPOSE)
     return subprocess.run(
         [str(BIN / "threadline"), *args],
         capture_output=True,
@@ -181,6 +186,9 @@ def cli(
     from threadline.cli import common
 
     monkeypatch.delenv("THREADLINE_WORKSPACE", raising=False)
+    # reads of entity data need a purpose (tests/cli/test_cli_audit.py
+    # checks the refusal without one)
+    monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
     # in process, rich would wrap to the terminal pytest runs in
     monkeypatch.setattr(common.err, "soft_wrap", True)
     monkeypatch.setattr(common.out, "soft_wrap", True)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
-BIN = Path(sys.executable).parent / "threadline"
+from conftest import run_cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, check=False)
+    # the real command, with the purpose the tests state for their reads
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")

@@ -131,7 +131,7 @@ def test_graph_filters_come_from_the_scope() -> None:
 def test_graph_scope_gathers_its_options() -> None:
     calls: list[GraphScope] = []
 
-    @graph_scope("datasets", "as_of")
+    @graph_scope("datasets", "as_of", audited=False)
     def command(entity_id: str, scope: GraphScope = EVERYTHING, as_json: bool = False) -> None:
         calls.append(scope)
 
@@ -141,6 +141,14 @@ def test_graph_scope_gathers_its_options() -> None:
         "as_of",
         "as_json",
     ]
+
+    @graph_scope("datasets")
+    def shown(entity_id: str, scope: GraphScope = EVERYTHING) -> None:
+        """Shows entities: it takes the purpose and case of the audit log."""
+
+    assert list(inspect.signature(shown).parameters) == [
+        "entity_id", "datasets", "purpose", "case",
+    ]  # fmt: skip
     command(entity_id="x", datasets=["a"], as_of="2020", as_json=False)
     assert calls == [GraphScope(datasets=["a"], as_of="2020")]
 

@@ -57,6 +57,8 @@ class Action(StrEnum):
     CASE_ENTITY_REMOVE = "case.entity_remove"
     # reading the log is itself recorded
     AUDIT_READ = "audit.read"
+    # an admin's choice that changes what is recorded
+    POLICY_CHANGE = "policy.change"
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,12 @@ class Principal:
     def local_operator(cls, login: str) -> Principal:
         return cls(user_id=None, name=f"local:{login}", role=Role.ADMIN, local=True)
 
+    @classmethod
+    def local_reader(cls, login: str) -> Principal:
+        """The person at the command line reading data: an analyst's rights
+        (admins administer; they do not read entities), no case membership."""
+        return cls(user_id=None, name=f"local:{login}", role=Role.ANALYST, local=True)
+
 
 def allowed(role: Role, permission: Permission, relation: Relation | None = None) -> bool:
     scope = RULES[permission].get(role)

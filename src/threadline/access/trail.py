@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from threadline.access import tables as t
 from threadline.access.audit import Action, AuditEntry, AuditLog, VerifyReport
@@ -33,10 +33,58 @@ DATA_ACTIONS: dict[Action, Permission] = {
 MAX_PURPOSE = 1000
 
 
+#: the app_meta key of the command-line purpose policy
+CLI_PURPOSE_KEY = "cli_purpose"
+#: the purpose recorded for a command-line read where an admin allowed none
+UNSTATED = "(not stated: an admin allowed this workspace's command line to skip it)"
+
+
 class AuditTrail:
     def __init__(self, db: AppDatabase, log: AuditLog) -> None:
         self.db = db
         self.log = log
+
+    def cli_purpose_optional(self) -> bool:
+        """Whether command-line reads may go without a case or a purpose (a
+        single-user workspace, by an admin's recorded choice)."""
+        with self.db.read() as conn:
+            value = conn.scalar(
+                select(t.app_meta.c.value).where(t.app_meta.c.key == CLI_PURPOSE_KEY)
+            )
+        return value == "optional"
+
+    def set_cli_purpose_optional(self, actor: Principal, optional: bool) -> AuditEntry:
+        """Let command-line reads skip the purpose, or require it again; admins
+        only, and the choice is itself recorded."""
+        value = "optional" if optional else "required"
+        with self.db.write() as conn:
+            actor = current(conn, actor)
+            require(actor, Permission.MANAGE_USERS)
+            conn.execute(delete(t.app_meta).where(t.app_meta.c.key == CLI_PURPOSE_KEY))
+            conn.execute(t.app_meta.insert().values(key=CLI_PURPOSE_KEY, value=value))
+            return self.log.append(
+                actor.name, Action.POLICY_CHANGE, target=CLI_PURPOSE_KEY,
+                details={"value": value}, conn=conn,
+            )  # fmt: skip
+
+    def record_cli(
+        self,
+        principal: Principal,
+        action: Action,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+        target: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """``record()`` for a command-line read: without a case or purpose it
+        is refused, unless an admin made the purpose optional, in which case
+        the entry says it was not stated."""
+        if case_id is None and not (purpose or "").strip() and self.cli_purpose_optional():
+            purpose = UNSTATED
+        return self.record(
+            principal, action, case_id=case_id, purpose=purpose, target=target, details=details
+        )
 
     def require_purpose(
         self,

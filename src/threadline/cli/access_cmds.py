@@ -9,11 +9,10 @@ first admin account gets made.
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from threadline.access import Role
-from threadline.cli.common import emit_json, err, out, workspace_path
+from threadline.cli.common import emit_json, err, local_operator, out, workspace_path
 from threadline.cli.options import DbOpt, JsonOpt, PasswordStdinOpt, UserNameArg
 
 if TYPE_CHECKING:
@@ -32,23 +31,27 @@ if TYPE_CHECKING:
 @contextmanager
 def _access(db: str | None) -> Iterator[AccessControl]:
     from threadline.access import AccessControl
-    from threadline.access.db import embedded_url
+    from threadline.access.db import embedded_url, parse_url
+    from threadline.errors import WorkspaceNotFound
 
-    home = workspace_path()
+    home: Path | None
     if db is None:
+        home = workspace_path()
         db = embedded_url(home)
+    else:
+        # A shared app database (team mode) does not need a workspace here:
+        # check the URL first, and sign audit checkpoints only when one is found.
+        parse_url(db)
+        try:
+            home = workspace_path()
+        except WorkspaceNotFound:
+            home = None
     with AccessControl(db, home=home) as access:
         yield access
 
 
 def _operator() -> Principal:
-    from threadline.access import Principal
-
-    try:
-        login = os.environ.get("THREADLINE_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        login = "unknown"
-    return Principal.local_operator(login)
+    return local_operator()
 
 
 def _password(from_stdin: bool) -> str:
@@ -160,9 +163,7 @@ def audit_verify(
     elif report.ok:
         entries = f"{report.entries:,} entr{'y' if report.entries == 1 else 'ies'}"
         against = f"; matches the checkpoint {checkpoint}" if checkpoint else ""
-        err.print(
-            f"Audit log OK: {entries}, head hash {report.head_hash}{against}", soft_wrap=True
-        )
+        err.print(f"Audit log OK: {entries}, head hash {report.head_hash}{against}", soft_wrap=True)
     report.raise_if_broken()
 
 
@@ -187,6 +188,34 @@ def audit_checkpoint(
         emit_json({**signed.to_dict(), "path": str(path)})
         return
     err.print(f"Signed entry {signed.seq:,} ({signed.hash}) into {path}", soft_wrap=True)
+
+
+class PurposePolicy(StrEnum):
+    required = "required"
+    optional = "optional"
+
+
+def audit_policy(
+    cli_purpose: Annotated[
+        PurposePolicy | None,
+        typer.Option(
+            "--cli-purpose",
+            help="required: command-line reads of entity data need --purpose or --case "
+            "(the default); optional: a single-user workspace may skip it (recorded as "
+            "not stated). The change is itself recorded.",
+        ),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Show or change the audit policy of this workspace's command line."""
+    with _access(db) as access:
+        if cli_purpose is not None:
+            access.audit.set_cli_purpose_optional(
+                _operator(), cli_purpose is PurposePolicy.optional
+            )
+        optional = access.audit.cli_purpose_optional()
+    state = "optional (recorded as not stated)" if optional else "required"
+    err.print(f"Purpose of command-line reads: {state}")
 
 
 def audit_show(

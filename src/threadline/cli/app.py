@@ -93,6 +93,7 @@ GROUPS: list[Group] = [
         [
             Command("verify", access_cmds.audit_verify),
             Command("checkpoint", access_cmds.audit_checkpoint),
+            Command("policy", access_cmds.audit_policy),
             Command("show", access_cmds.audit_show),
         ],
     ),

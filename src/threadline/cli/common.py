@@ -10,6 +10,8 @@ start at once (``tests/cli/test_startup.py`` checks it).
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from rich.markup import escape
 if TYPE_CHECKING:
     import typer
 
+    from threadline.access import Principal
     from threadline.workspace import Workspace
 
 err = Console(stderr=True)
@@ -58,6 +61,49 @@ def workspace_path() -> Path:
     from threadline.workspace import Workspace
 
     return Workspace.locate(State.workspace)
+
+
+def local_operator() -> Principal:
+    """The person at this terminal, as the audit log names them."""
+    from threadline.access import Principal
+
+    try:
+        login = os.environ.get("THREADLINE_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return Principal.local_operator(login)
+
+
+def record_read(
+    action: str,
+    target: str,
+    *,
+    purpose: str | None,
+    case: str | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record a read of entity data in the audit log before it happens:
+    refused (exit 8) without a case or a purpose unless an admin made the
+    purpose optional for this workspace's command line. The reader is the
+    account named like the login ($THREADLINE_USER), with its role and cases,
+    or else the local login with an analyst's rights."""
+    from threadline.access import AccessControl, Action, Principal
+    from threadline.access.db import embedded_url
+    from threadline.errors import UserNotFound
+
+    home = workspace_path()
+    url = os.environ.get("THREADLINE_DB") or embedded_url(home)
+    operator = local_operator()
+    login = operator.name.removeprefix("local:")
+    with AccessControl(url, home=home) as access:
+        try:
+            reader = access.accounts.get(operator, login).principal()
+        except UserNotFound:
+            reader = Principal.local_reader(login)
+        access.audit.record_cli(
+            reader, Action(action), case_id=case, purpose=purpose, target=target,
+            details=details,
+        )  # fmt: skip
 
 
 def catch_up_index(ws: Workspace) -> None:

@@ -13,8 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from threadline.cli.common import catch_up_index, emit_json, err, open_workspace, out
-from threadline.cli.options import JsonResultsOpt, OutputOpt
+from threadline.cli.common import catch_up_index, emit_json, err, open_workspace, out, record_read
+from threadline.cli.options import CaseOpt, JsonResultsOpt, OutputOpt, PurposeOpt
 from threadline.cli.resolve_cmds import show_resolution
 
 if TYPE_CHECKING:
@@ -28,8 +28,15 @@ def search(
     country: Annotated[str | None, typer.Option(help="Only this country code, e.g. ru.")] = None,
     limit: Annotated[int, typer.Option(help="How many results.", min=1, max=1000)] = 20,
     as_json: JsonResultsOpt = False,
+    purpose: PurposeOpt = None,
+    case: CaseOpt = None,
 ) -> None:
     """Search entities by name and text."""
+    filters = {"schema": schema, "dataset": dataset, "country": country}
+    details = (
+        {"filters": {k: v for k, v in filters.items() if v}} if any(filters.values()) else None
+    )
+    record_read("search", query, purpose=purpose, case=case, details=details)
     with open_workspace() as ws:
         catch_up_index(ws)
         hits = ws.search(query, schema=schema, dataset=dataset, country=country, limit=limit)
@@ -61,9 +68,12 @@ def show(
         bool, typer.Option("--unmerged", help="Only this record, not its merged cluster.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the entity as JSON.")] = False,
+    purpose: PurposeOpt = None,
+    case: CaseOpt = None,
 ) -> None:
     """Show an entity: every value, with the dataset and source row it came from.
     A merged entity shows all its members' values and the evidence for the merge."""
+    record_read("view", entity_id, purpose=purpose, case=case)
     with open_workspace() as ws:
         entity = ws.entity(entity_id, resolved=not unmerged)
         if as_json:
@@ -154,6 +164,8 @@ def export(
             "its members as referents) or statements (FtM statement CSV with sources).",
         ),
     ] = None,
+    purpose: PurposeOpt = None,
+    case: CaseOpt = None,
 ) -> None:
     """Export entities as FtM JSON lines, CSV or XLSX, the resolved entities,
     or the resolved clusters."""
@@ -161,6 +173,9 @@ def export(
 
     if csv_flag:
         fmt = ExportFormat.csv
+    shape = f"resolved {resolved.value}" if resolved is not None else f"{what.value} {fmt.value}"
+    details = {"format": shape, "output": output, "dataset": dataset}
+    record_read("export", shape, purpose=purpose, case=case, details=details)
     if resolved is not None:
         if what is not ExportWhat.entities or dataset is not None:
             raise InputError("--resolved exports every entity: leave out clusters and --dataset")

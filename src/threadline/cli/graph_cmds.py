@@ -205,7 +205,7 @@ def holdings_cmd(
         _ownership_table(graph, result, f"Held by {graph.captions[result.subject]}")
 
 
-@graph_scope("pivots")
+@graph_scope("pivots", audited=False)
 def stats_cmd(scope: GraphScope = EVERYTHING, as_json: JsonResultOpt = False) -> None:
     """Size of the link graph: entities, and edges by type."""
     with open_workspace() as ws:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from threadline.cli.common import err
+from threadline.cli.common import err, record_read
 
 if TYPE_CHECKING:
     from threadline.graph.filters import EdgeFilter
@@ -60,6 +60,20 @@ UserOpt = Annotated[
     ),
 ]
 UserNameArg = Annotated[str, typer.Argument(help="User name.")]
+PurposeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--purpose",
+        envvar="THREADLINE_PURPOSE",
+        help="Why you look (recorded in the audit log); needed unless --case is given. "
+        "Default: $THREADLINE_PURPOSE.",
+        show_default=False,
+    ),
+]
+CaseOpt = Annotated[
+    str | None,
+    typer.Option("--case", help="The case this is for (recorded; you must be its member)."),
+]
 PasswordStdinOpt = Annotated[
     bool,
     typer.Option(
@@ -153,10 +167,14 @@ _SCOPE_OPTIONS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def graph_scope(*fields: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def graph_scope(
+    *fields: str, audited: bool = True
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command the graph options of ``fields`` (names of
     :class:`GraphScope` fields), in place of its ``scope`` parameter, and
-    call it with them gathered into one ``scope``."""
+    call it with them gathered into one ``scope``. An ``audited`` command
+    (one that shows entities) also takes ``--purpose`` and ``--case`` and is
+    recorded in the audit log before it runs."""
     unknown = [name for name in fields if name not in _SCOPE_OPTIONS]
     if unknown:
         raise ValueError(f"not GraphScope fields: {unknown}")
@@ -175,10 +193,23 @@ def graph_scope(*fields: str) -> Callable[[Callable[..., None]], Callable[..., N
                 parameters.append(
                     inspect.Parameter(name, param.kind, annotation=annotation, default=default)
                 )
+            if audited:
+                for name, annotation in (("purpose", PurposeOpt), ("case", CaseOpt)):
+                    parameters.append(
+                        inspect.Parameter(name, param.kind, annotation=annotation, default=None)
+                    )
+        operation = command.__name__.removesuffix("_cmd")
 
         @functools.wraps(command)
         def with_scope(*args: Any, **kwargs: Any) -> None:
             scope = GraphScope(**{name: kwargs.pop(name) for name in fields})
+            if audited:
+                purpose, case = kwargs.pop("purpose"), kwargs.pop("case")
+                shown = [str(v) for v in (*args, *kwargs.values()) if isinstance(v, str)]
+                record_read(
+                    "view", " ".join(["graph", operation, *shown]), purpose=purpose, case=case,
+                    details={"graph": operation},
+                )  # fmt: skip
             command(*args, scope=scope, **kwargs)
 
         # Typer reads the options from the signature (and hints for the rest)

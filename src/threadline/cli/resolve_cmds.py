@@ -14,8 +14,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from threadline.cli.common import emit_json, err, open_workspace, out, show_progress
-from threadline.cli.options import JsonReportOpt, JsonResultsOpt, OutputOpt, UserOpt
+from threadline.cli.common import emit_json, err, open_workspace, out, record_read, show_progress
+from threadline.cli.options import (
+    CaseOpt,
+    JsonReportOpt,
+    JsonResultsOpt,
+    OutputOpt,
+    PurposeOpt,
+    UserOpt,
+)
 
 if TYPE_CHECKING:
     from threadline.model.entity import Entity
@@ -148,9 +155,12 @@ def review(
     ] = None,
     apply: Annotated[bool, typer.Option("--apply", help="With --bulk: decide them.")] = False,
     user: UserOpt = None,
+    purpose: PurposeOpt = None,
+    case_id: CaseOpt = None,
 ) -> None:
     """Review doubtful cases, one per candidate and cluster, and decide: same,
     not same (covers every member of the cluster), unsure."""
+    record_read("view", "review queue", purpose=purpose, case=case_id, details={"bulk": bulk})
     with open_workspace() as ws:
         if bulk is not None:
             cases = ws.bulk_review(bulk, apply=apply, user=_user(user))
@@ -255,8 +265,11 @@ def match(
     threshold: Annotated[float, typer.Option(help="Lowest match probability shown.")] = 0.5,
     limit: Annotated[int, typer.Option(help="Candidates per record.", min=1)] = 5,
     as_json: JsonResultsOpt = False,
+    purpose: PurposeOpt = None,
+    case: CaseOpt = None,
 ) -> None:
     """Screen a list against the workspace, as in sanctions or watchlist screening."""
+    record_read("search", f"match {path.name}", purpose=purpose, case=case)
     with open_workspace() as ws:
         results = ws.match(path, schema=schema, threshold=threshold, limit=limit)
         if as_json:
