@@ -35,6 +35,8 @@ from threadline.store.base import DatasetInfo, StatementStore
 # (`threadline datasets`, `threadline audit verify`) does not pay for them.
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph
+    from threadline.ingest.documents.limits import DocumentLimits
+    from threadline.ingest.documents.run import DocumentProgressFn, DocumentReport
     from threadline.ingest.pipeline import IngestReport, OnError, ProgressFn
     from threadline.model.entity import Entity
     from threadline.model.statements import EntityValues
@@ -47,6 +49,7 @@ CONFIG_FILE = "threadline.toml"
 STORE_FILE = "store.duckdb"
 INDEX_DIR = "index"
 REJECTS_DIR = "rejects"
+BLOBS_DIR = "blobs"
 RESOLVE_DIR = "resolve"
 GRAPH_DIR = "graph"
 ENV_VAR = "THREADLINE_WORKSPACE"
@@ -204,6 +207,53 @@ class Workspace:
         report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
         self._update_index()
         return report
+
+    def ingest_documents(
+        self,
+        path: str | os.PathLike[str],
+        dataset: str,
+        *,
+        ocr_languages: str = "eng",
+        retry_failed: bool = False,
+        workers: int | None = None,
+        limits: DocumentLimits | None = None,
+        progress: DocumentProgressFn | None = None,
+    ) -> DocumentReport:
+        """Load a document, a folder of them (recursively) or an archive into
+        ``dataset`` (see ``docs/documents.md``). Each file is parsed in a
+        sandboxed worker on every core and stored as it finishes, so a killed
+        run resumes; files already stored unchanged are skipped, and those
+        that failed are tried again with ``retry_failed``. The original bytes
+        are kept once per SHA-256 under ``blobs/``."""
+        from threadline.ingest.documents.limits import DEFAULT_LIMITS
+        from threadline.ingest.documents.run import DocumentOptions, ingest_documents
+        from threadline.ingest.pipeline import check_dataset_name
+
+        check_dataset_name(dataset)
+        options = DocumentOptions(
+            dataset=dataset,
+            limits=limits or DEFAULT_LIMITS,
+            ocr_languages=ocr_languages,
+            retry_failed=retry_failed,
+            workers=workers,
+        )
+        before = self.store.generation
+        try:
+            report = ingest_documents(
+                self.store, Path(path), options, self.path / BLOBS_DIR, progress
+            )
+        finally:
+            self._update_index(since=before)
+        return report
+
+    def document_blob(self, sha256: str) -> Path:
+        """Where the original bytes with this SHA-256 are kept."""
+        from threadline.ingest.documents.blobs import BlobStore
+
+        path = BlobStore(self.path / BLOBS_DIR).path(sha256)
+        if not path.is_file():
+            raise EntityNotFound(f"no stored file with SHA-256 {sha256}")
+        return path
 
     def datasets(self) -> list[DatasetInfo]:
         return self.store.datasets()
@@ -511,12 +561,16 @@ class Workspace:
                 return count
             index.commit(index.generation)
 
-    def _update_index(self) -> None:
-        """Rebuild the index documents of the entities on the store's queue."""
+    def _update_index(self, since: int | None = None) -> None:
+        """Rebuild the index documents of the entities on the store's queue;
+        ``since``: the store generation before a run of several commits."""
         from threadline.search.documents import indexed_prop_types, link_schemata
 
         index = self.index
-        if index.generation != self.store.generation - 1:
+        if since is not None and index.generation == self.store.generation:
+            return
+        expected = self.store.generation - 1 if since is None else since
+        if index.generation != expected:
             # The index missed an earlier change (a crash); start afresh.
             self.reindex()
             return

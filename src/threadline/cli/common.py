@@ -154,6 +154,53 @@ def ingest_progress(label: str) -> Iterator[Any]:
 
 
 @contextmanager
+def document_progress(label: str) -> Iterator[Any]:
+    """Yields a ``DocumentProgress`` callback (or None): files/s, pages/s,
+    errors by stage and the time left."""
+    if not show_progress():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rates]}"),
+        TextColumn("[yellow]{task.fields[errors]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task(label, total=1, rates="", errors="")
+
+        def update(state: Any) -> None:
+            elapsed = progress.tasks[task].elapsed or 0.0
+            files = state.files_done / elapsed if elapsed > 0 else 0.0
+            pages = state.pages / elapsed if elapsed > 0 else 0.0
+            errors = ", ".join(f"{n} {stage}" for stage, n in sorted(state.errors.items()))
+            progress.update(
+                task,
+                completed=state.files_done,
+                total=max(state.files_total, 1),
+                rates=f"{files:,.1f} files/s {pages:,.1f} pages/s",
+                errors=f"errors: {errors}" if errors else "",
+            )
+
+        yield update
+
+
+@contextmanager
 def count_progress(label: str) -> Iterator[Any]:
     """Yields a ``(done, total)`` callback (or None)."""
     if not show_progress():

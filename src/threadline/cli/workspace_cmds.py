@@ -14,6 +14,7 @@ from rich.table import Table
 
 from threadline.cli.common import (
     count_progress,
+    document_progress,
     emit_json,
     err,
     ingest_progress,
@@ -43,8 +44,9 @@ def ingest(
     path: Annotated[
         Path,
         typer.Argument(
-            help="File to load (CSV, TSV, XLSX, JSON, NDJSON, "
-            "Parquet, FtM entities or FtM statements)."
+            help="File or folder to load: a table (CSV, TSV, XLSX, JSON, NDJSON, "
+            "Parquet, FtM entities or statements) or documents (PDF, images, DOCX, PPTX, "
+            "ODT, RTF, HTML, text, EML, MBOX, ZIP, TAR, 7z; a folder is read recursively)."
         ),
     ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name.")],
@@ -100,9 +102,34 @@ def ingest(
             "(e.g. --date-format 'birthDate=%d.%m.%Y'). Repeatable.",
         ),
     ] = None,
+    ocr_lang: Annotated[
+        str,
+        typer.Option(
+            "--ocr-lang",
+            help="Documents: Tesseract languages for scans, e.g. eng, rus+ukr, "
+            "eng+fra+deu+spa+rus+ukr (more languages read slower).",
+        ),
+    ] = "eng",
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed", help="Documents: parse again the files that failed last time."
+        ),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Documents: parallel worker processes (default: every core)."),
+    ] = None,
     as_json: JsonReportOpt = False,
 ) -> None:
-    """Load a file into a dataset. Re-running it replaces what it loaded before."""
+    """Load a file into a dataset. Re-running it replaces what it loaded before.
+    Documents, folders and archives are parsed in sandboxed workers; a re-run
+    processes only new, changed (or, with --retry-failed, failed) files."""
+    from threadline.ingest.documents.choose import is_table
+
+    if not is_table(path, bool(mapping or schema or maps)):
+        _ingest_documents(path, dataset, ocr_lang, retry_failed, workers, as_json)
+        return
     split_map = _pairs("--split", splits)
     format_map = _pairs("--date-format", date_formats)
     with open_workspace() as ws, ingest_progress(f"{path.name} → {dataset}") as progress:
@@ -139,6 +166,38 @@ def ingest(
     if report.dropped_values:
         where = f"; see {escape(str(report.rejects_path))}" if report.rejects_path else ""
         err.print(f"[yellow]Left out {report.dropped_values:,} bad values[/yellow]{where}")
+
+
+def _ingest_documents(
+    path: Path, dataset: str, ocr_lang: str, retry_failed: bool, workers: int | None, as_json: bool
+) -> None:
+    with open_workspace() as ws, document_progress(f"{path.name} → {dataset}") as progress:
+        report = ws.ingest_documents(
+            path,
+            dataset,
+            ocr_languages=ocr_lang,
+            retry_failed=retry_failed,
+            workers=workers,
+            progress=progress,
+        )
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    err.print(
+        f"Read [bold]{report.processed:,}[/bold] files ({report.pages:,} pages) from "
+        f"{escape(report.source)} into [bold]{escape(report.dataset)}[/bold]: "
+        f"{report.entities:,} entities; {report.skipped:,} unchanged files skipped "
+        f"({report.seconds:,.1f} s)"
+    )
+    for source in report.encrypted:
+        err.print(f"[yellow]encrypted[/yellow] {escape(source)}")
+    for source, stage, reason in report.failed:
+        err.print(f"[red]failed[/red] at {stage}: {escape(source)}: {escape(reason)}")
+    if report.failed:
+        err.print(
+            f"[yellow]{len(report.failed):,} files failed[/yellow]; they are recorded "
+            "(processingStatus failure) and `--retry-failed` tries them again"
+        )
 
 
 def _pairs(option: str, items: list[str] | None) -> dict[str, str] | None:

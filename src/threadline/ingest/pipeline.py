@@ -141,7 +141,7 @@ def ingest_file(
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", Location(str(path)))
-    _check_dataset_name(options.dataset)
+    check_dataset_name(options.dataset)
     kind, fmt = _plan(path, options)
     total = path.stat().st_size
     stamp = started.strftime("%Y%m%dT%H%M%S%f")
@@ -230,7 +230,7 @@ def ingest_file(
     return report
 
 
-def _check_dataset_name(name: str) -> None:
+def check_dataset_name(name: str) -> None:
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name or ""):

@@ -273,6 +273,17 @@ class StatementStore(abc.ABC):
     def has_dataset(self, name: str) -> bool: ...
 
     @abc.abstractmethod
+    def live_sources(self, dataset: str) -> dict[str, tuple[str, str]]:
+        """Every live source of ``dataset`` -> (sha256, format) of the ingest
+        that wrote it: what a re-ingest of a folder may skip."""
+
+    @abc.abstractmethod
+    def retire_sources(self, dataset: str, sources: Sequence[str]) -> None:
+        """Make the live ingests of ``sources`` invisible (archive members
+        that a changed archive no longer holds); their entities go on the
+        index queue."""
+
+    @abc.abstractmethod
     def entity_links(self, link_schemata: Sequence[str]) -> dict[str, set[str]]:
         """Which entities each entity is linked to: through a link entity of
         ``link_schemata`` or through a property naming another entity."""

@@ -192,6 +192,41 @@ class DuckDBStore(StatementStore):
         rows = self.con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall()
         return bool(rows)
 
+    def live_sources(self, dataset: str) -> dict[str, tuple[str, str]]:
+        rows = self.con.execute(
+            "SELECT source, sha256, format FROM ingests WHERE dataset = ? AND state = 'live'",
+            [dataset],
+        ).fetchall()
+        return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+    def retire_sources(self, dataset: str, sources: Sequence[str]) -> None:
+        if not sources:
+            return
+        con = self.con
+        con.begin()
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE _tl_retire (source VARCHAR)")
+            con.executemany("INSERT INTO _tl_retire VALUES (?)", [[s] for s in sources])
+            retired = (
+                "SELECT id FROM ingests WHERE dataset = $dataset AND state = 'live' "
+                "AND source IN (SELECT source FROM _tl_retire)"
+            )
+            con.execute(
+                f"INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
+                f"WHERE ingest_id IN ({retired})",
+                {"dataset": dataset},
+            )
+            con.execute(
+                f"UPDATE ingests SET state = 'replaced' WHERE id IN ({retired})",
+                {"dataset": dataset},
+            )
+            self.set_meta("generation", str(self.generation + 1))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            self.forget_generation()
+            raise
+
     def entity_links(self, link_schemata: Sequence[str]) -> dict[str, set[str]]:
         # A Directorship joins its director and organization; a property
         # naming another entity joins the two directly.

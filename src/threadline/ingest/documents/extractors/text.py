@@ -1,0 +1,49 @@
+"""Plain text (encoding detected by charset-normalizer) and the text
+clean-up every extractor shares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from threadline.ingest.documents.base import Context, Extractor, LimitExceeded
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BLANKS = re.compile(r"[ \t\u00a0]+")
+_LINES = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str) -> str:
+    """NFC, one kind of newline, no control characters, runs of blanks and
+    blank lines folded: what a reader sees, and what search matches."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text.replace("\ufffe", "").replace("\uffff", ""))
+    text = _BLANKS.sub(" ", text)
+    return _LINES.sub("\n\n", text).strip()
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 when it is, else the best guess."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 4 << 20]).best()
+    if best is None or best.encoding is None:
+        return data.decode("latin-1"), "latin-1"
+    return data.decode(best.encoding, "replace"), best.encoding
+
+
+class TextExtractor(Extractor):
+    schema = "PlainText"
+
+    def extract(self, ctx: Context) -> None:
+        size = ctx.path.stat().st_size
+        if size > ctx.limits.max_text_chars:
+            raise LimitExceeded(f"text file of {size:,} bytes is over the text limit")
+        text, encoding = decode_text(ctx.path.read_bytes())
+        ctx.document.add("encoding", encoding)
+        ctx.document.add("bodyText", clean_text(text), 1)
+        ctx.result.pages += 1
