@@ -4,9 +4,10 @@ it from the content (never from the name). A new format is one
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from threadline.ingest.documents.base import Extractor
+from threadline.ingest.documents.base import ExtractionFailed, Extractor
 from threadline.ingest.registry import Registry
 
 EXTRACTORS: Registry[Extractor] = Registry("extractor", Extractor)
@@ -77,6 +78,9 @@ UNSUPPORTED = {
 }
 
 
+_MIME = re.compile(r"[a-z]+/[A-Za-z0-9.+_-]+")
+
+
 def detect_mime(path: Path) -> str:
     """The MIME type of ``path`` from its first bytes (libmagic)."""
     import magic
@@ -85,7 +89,12 @@ def detect_mime(path: Path) -> str:
         head = fh.read(1 << 16)
     if not head:
         return "application/x-empty"
-    mime = str(magic.from_buffer(head, mime=True))
+    try:
+        mime = str(magic.from_buffer(head, mime=True))
+    except magic.MagicException as exc:
+        raise ExtractionFailed(f"libmagic cannot tell the type ({exc})", "detect") from exc
+    if not _MIME.fullmatch(mime):
+        raise ExtractionFailed(f"libmagic cannot tell the type (it said {mime!r})", "detect")
     if mime in ("application/octet-stream", "text/plain") and _looks_like_mbox(head):
         return "application/mbox"
     return mime

@@ -50,6 +50,8 @@ def extract_file(task: Task) -> FileResult:
         result.mime_type = mime = detect_mime(path)
     except TooLarge:
         return _failed(result, document, task, "limits", "file over the size limit")
+    except ExtractionFailed as exc:
+        return _failed(result, document, task, exc.stage, exc.reason)
     except OSError as exc:
         return _failed(result, document, task, "detect", f"cannot read the file ({exc})")
     handler = EXTRACTORS.for_mime(mime)
