@@ -31,11 +31,13 @@ def _errors(ws: Workspace, dataset: str) -> dict[str, list[str]]:
 
 
 def zip_bomb(path: Path, megabytes: int) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("zeros.bin", "w", force_zip64=True) as member:
-            block = b"\0" * (1 << 20)
-            for _ in range(megabytes):
-                member.write(block)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("zeros.bin", "w", force_zip64=True) as member,
+    ):
+        block = b"\0" * (1 << 20)
+        for _ in range(megabytes):
+            member.write(block)
     return path
 
 
