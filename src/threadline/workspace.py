@@ -44,10 +44,12 @@ if TYPE_CHECKING:
     from threadline.resolve.resolver import Resolution, ResolveOptions, ResolveReport
     from threadline.resolve.review import ReviewCase
     from threadline.resolve.screening import ScreeningResult
+    from threadline.search.text_index import TextHit, TextIndex
 
 CONFIG_FILE = "threadline.toml"
 STORE_FILE = "store.duckdb"
 INDEX_DIR = "index"
+TEXT_INDEX_DIR = "textindex"
 REJECTS_DIR = "rejects"
 BLOBS_DIR = "blobs"
 RESOLVE_DIR = "resolve"
@@ -90,6 +92,7 @@ class Workspace:
         memory = str(self.config.get("store", {}).get("memory_limit", "256MB"))
         self.store: StatementStore = open_store(self.path / STORE_FILE, memory_limit=memory)
         self._index: SearchIndex | None = None
+        self._text_index: TextIndex | None = None
         self._resolution: Resolution | None = None
 
     # -- opening ------------------------------------------------------------------
@@ -146,6 +149,9 @@ class Workspace:
         if self._index is not None:
             self._index.close()
             self._index = None
+        if self._text_index is not None:
+            self._text_index.close()
+            self._text_index = None
         self.store.close()
 
     def __enter__(self) -> Workspace:
@@ -522,6 +528,67 @@ class Workspace:
         """Rebuild the index if a crash left it behind the store."""
         if self.index.generation != self.store.generation:
             self.reindex(progress)
+        elif self.text_index.generation != self.store.generation:
+            self._rebuild_text_index()
+
+    @property
+    def text_index(self) -> TextIndex:
+        if self._text_index is None:
+            from threadline.search.text_index import TextIndex
+
+            self._text_index = TextIndex(self.path / TEXT_INDEX_DIR)
+        return self._text_index
+
+    def search_text(
+        self,
+        text: str,
+        *,
+        schema: str | None = None,
+        dataset: str | None = None,
+        mime_type: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        limit: int = 20,
+    ) -> list[TextHit]:
+        """Pages and documents whose text matches ``text`` (words, ``"a
+        phrase"``, ``AND``/``OR``/``-word``), best first, each with its page
+        and a snippet; filters by the document's schema, dataset, MIME type
+        and date (ISO, inclusive)."""
+        from threadline.search.text_index import TextQuery
+
+        self.ensure_index()
+        query = TextQuery(
+            text,
+            schema=schema,
+            dataset=dataset,
+            mime_type=mime_type,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+        )
+        return self.text_index.search(query)
+
+    def _rebuild_text_index(self) -> None:
+        from threadline.search.text_units import document_meta, text_units
+
+        index = self.text_index
+        index.clear()
+        index.add(text_units(self.store, document_meta(self.store, False), False))
+        index.commit(self.store.generation)
+
+    def _update_text_index(self, expected: int) -> None:
+        """The queued documents' text, replaced (before the queue is cleared);
+        rebuilt instead when the text index is not at ``expected``."""
+        from threadline.search.text_units import document_meta, text_units
+
+        index = self.text_index
+        if index.generation != expected:
+            self._rebuild_text_index()
+            return
+        meta = document_meta(self.store, True)
+        index.delete_documents([*meta, *self.store.queued_gone()])
+        index.add(text_units(self.store, meta, True))
+        index.commit(self.store.generation)
 
     def reindex(self, progress: IndexProgressFn | None = None) -> int:
         from threadline.search.documents import indexed_prop_types, link_schemata
@@ -543,6 +610,7 @@ class Workspace:
 
         count = self._upsert_in_chunks(self._docs(rows()))
         index.commit(self.store.generation)
+        self._rebuild_text_index()
         self.store.clear_index_queue()
         if progress:
             progress(total, total)
@@ -582,6 +650,7 @@ class Workspace:
         if gone:
             index.delete(gone)
         index.commit(self.store.generation)
+        self._update_text_index(expected)
         self.store.clear_index_queue()
 
     def _docs(self, rows: Iterable[EntityValues]) -> Iterator[IndexDoc]:

@@ -4,10 +4,11 @@ workspace, render."""
 
 from __future__ import annotations
 
+import html
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -27,24 +28,64 @@ def search(
     dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
     country: Annotated[str | None, typer.Option(help="Only this country code, e.g. ru.")] = None,
     limit: Annotated[int, typer.Option(help="How many results.", min=1, max=1000)] = 20,
+    mime: Annotated[
+        str | None, typer.Option("--mime", help="Documents: only this MIME type.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Documents: dated on or after (YYYY[-MM[-DD]]).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Documents: dated on or before (YYYY[-MM[-DD]]).")
+    ] = None,
     as_json: JsonResultsOpt = False,
     purpose: PurposeOpt = None,
     case: CaseOpt = None,
 ) -> None:
-    """Search entities by name and text."""
-    filters = {"schema": schema, "dataset": dataset, "country": country}
+    """Search entities by name and text, and documents by their text (words,
+    "a phrase" in double quotes); document hits come with page and snippet."""
+    filters = {
+        "schema": schema,
+        "dataset": dataset,
+        "country": country,
+        "mime": mime,
+        "since": since,
+        "until": until,
+    }
     details = (
         {"filters": {k: v for k, v in filters.items() if v}} if any(filters.values()) else None
     )
     record_read("search", query, purpose=purpose, case=case, details=details)
     with open_workspace() as ws:
         catch_up_index(ws)
-        hits = ws.search(query, schema=schema, dataset=dataset, country=country, limit=limit)
+        only_documents = bool(mime or since or until)
+        hits = (
+            []
+            if only_documents
+            else ws.search(query, schema=schema, dataset=dataset, country=country, limit=limit)
+        )
+        # a country filter is about entities: documents have none
+        text_hits = (
+            []
+            if country
+            else ws.search_text(
+                query,
+                schema=schema,
+                dataset=dataset,
+                mime_type=mime,
+                date_from=since,
+                date_to=until,
+                limit=limit,
+            )
+        )
     if as_json:
-        emit_json([hit.__dict__ for hit in hits])
+        emit_json([{"kind": "entity", **hit.__dict__} for hit in hits] + _document_rows(text_hits))
         return
-    if not hits:
+    if not hits and not text_hits:
         err.print("No results.")
+        return
+    if text_hits:
+        _print_text_hits(text_hits)
+    if not hits:
         return
     table = Table("#", "score", "name", "schema", "datasets", "countries", "id")
     for rank, hit in enumerate(hits, start=1):
@@ -56,6 +97,42 @@ def search(
             ", ".join(hit.datasets),
             ", ".join(hit.countries),
             hit.entity_id,
+        )
+    out.print(table)
+
+
+def _document_rows(hits: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "document",
+            "id": hit.document_id,
+            "entity_id": hit.unit_id,
+            "schema": hit.schema,
+            "fileName": hit.file_name,
+            "page": hit.page,
+            "snippet": hit.snippet,
+            "score": hit.score,
+            "datasets": hit.datasets,
+            "mimeType": hit.mime_type,
+        }
+        for hit in hits
+    ]
+
+
+def _print_text_hits(hits: list[Any]) -> None:
+    table = Table("#", "document", "page", "snippet", "schema", "id", title="Documents")
+    for rank, hit in enumerate(hits, start=1):
+        # the snippet is HTML (escaped text, matches in <b>); show it as rich markup
+        marked = hit.snippet.replace("<b>", "\x00").replace("</b>", "\x01")
+        snippet = escape(html.unescape(marked))
+        snippet = snippet.replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
+        table.add_row(
+            str(rank),
+            escape(hit.file_name),
+            str(hit.page or ""),
+            snippet.replace("\n", " "),
+            hit.schema,
+            hit.document_id,
         )
     out.print(table)
 

@@ -1,0 +1,91 @@
+"""The units of text the text index holds, read from the store: each Page
+(with its document's name, type and date) and the body of every other
+document. Two lean passes (metadata, then text), so memory holds one
+chunk of text and a small record per document, whatever the corpus size."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from followthemoney import model
+
+from threadline.model.entity import common_schema
+from threadline.search.text_index import TextUnit
+from threadline.store.base import StatementStore
+
+#: (schema, fileName, mimeType, date)
+DocMeta = tuple[str, str, str, str | None]
+_DATE_PROPS = ("date", "authoredAt", "publishedAt", "modifiedAt")
+
+
+@functools.cache
+def document_schemata() -> list[str]:
+    document = model.get("Document")
+    assert document is not None
+    return sorted(name for name, s in model.schemata.items() if s.is_a(document))
+
+
+@functools.cache
+def _other_schemata(with_page: bool) -> list[str]:
+    keep = set(document_schemata()) | ({"Page"} if with_page else set())
+    return sorted(name for name in model.schemata if name not in keep)
+
+
+def _first(props: list[str], values: list[str], name: str) -> str | None:
+    for prop, value in zip(props, values, strict=True):
+        if prop == name:
+            return value
+    return None
+
+
+def document_meta(store: StatementStore, queued: bool) -> dict[str, DocMeta]:
+    found: dict[str, DocMeta] = {}
+    for entity_id, schemata, _, props, values in store.iter_entity_values(
+        queued=queued,
+        prop_types=["string", "mimetype", "date"],
+        skip_schemata=_other_schemata(False),
+    ):
+        date = next((d for p in _DATE_PROPS if (d := _first(props, values, p))), None)
+        found[entity_id] = (
+            common_schema(set(schemata)).name,
+            _first(props, values, "fileName") or "",
+            _first(props, values, "mimeType") or "",
+            date,
+        )
+    return found
+
+
+def text_units(store: StatementStore, meta: dict[str, DocMeta], queued: bool) -> Iterator[TextUnit]:
+    for entity_id, schemata, datasets, props, values in store.iter_entity_values(
+        chunk=2_000,
+        queued=queued,
+        prop_types=["text", "number", "entity"],
+        skip_schemata=_other_schemata(True),
+    ):
+        # one body per value: the same file seen twice (a folder and an
+        # archive) gives the same statement twice
+        bodies = dict.fromkeys(v for p, v in zip(props, values, strict=True) if p == "bodyText")
+        body = "\n\n".join(bodies)
+        if not body:
+            continue
+        if "Page" in schemata:
+            document_id = _first(props, values, "document") or entity_id
+            index = _first(props, values, "index")
+            page: int | None = int(float(index)) if index else None
+        else:
+            document_id, page = entity_id, None
+        schema, file_name, mime, date = meta.get(
+            document_id, (common_schema(set(schemata)).name, "", "", None)
+        )
+        yield TextUnit(
+            unit_id=entity_id,
+            document_id=document_id,
+            schema=schema,
+            datasets=list(datasets),
+            body=body,
+            page=page,
+            file_name=file_name,
+            mime_type=mime,
+            date=date,
+        )
