@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WEB_VENDOR := src/threadline/web/node_modules/.installed
 
-.PHONY: setup demo demo-data test lint typecheck bench docs clean chromium
+.PHONY: setup demo demo-data test lint typecheck bench docs clean chromium doc-tools
 
 $(BIN)/threadline: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(WEB_VENDOR): src/threadline/web/package.json src/threadline/web/package-lock.j
 
 setup: $(BIN)/threadline $(WEB_VENDOR)
 
-demo: setup
+demo: setup doc-tools
 	$(BIN)/threadline demo demo-workspace --force
 	$(BIN)/threadline -w demo-workspace stats
 	$(BIN)/threadline -w demo-workspace search "Иван Петров" --purpose "trying the demo"
@@ -41,7 +41,21 @@ chromium:
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium
+# Documents need Debian's tools: Tesseract and its language data (OCR), poppler-utils
+# (pdftotext, the benchmark's peer), libmagic (types from content), p7zip (7z archives).
+# Installed when one is missing; nothing downloads at run time.
+DOC_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu \
+	tesseract-ocr-spa tesseract-ocr-rus tesseract-ocr-ukr poppler-utils libmagic1 p7zip-full
+doc-tools:
+	@missing=""; for p in $(DOC_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	test -z "$$missing" || { \
+	  echo "Installing document tools (apt-get):$$missing"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
+
+test: setup chromium doc-tools
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -58,6 +72,7 @@ bench: setup
 	$(BIN)/python bench/bench_ingest.py --rows 100000
 	$(BIN)/python bench/bench_memory.py --rows 5000000
 	$(BIN)/python bench/bench_search.py --n 1000000
+	$(BIN)/python bench/bench_documents.py
 
 clean:
 	rm -rf $(VENV) demo-workspace

@@ -140,6 +140,24 @@ def test_re_ingesting_a_source_replaces_it_and_keeps_other_sources(
     assert store.stored_statements() == 4  # two statements each for p1 and p3
 
 
+def test_live_sources_and_retiring_some(store: StatementStore) -> None:
+    """What a folder re-ingest relies on: each live source with its hash and
+    format, and archive members a changed archive no longer holds retired."""
+    ingest(store, "docs", "a.zip!/x.txt", people(("p1", "Ivan Petrov")))
+    ingest(store, "docs", "a.zip!/y.txt", people(("p2", "Anna Ivanova")))
+    ingest(store, "other", "a.zip!/y.txt", people(("p3", "Olga Sidorova")))
+    assert store.live_sources("docs") == {
+        "a.zip!/x.txt": ("0" * 64, "csv"),
+        "a.zip!/y.txt": ("0" * 64, "csv"),
+    }
+    generation = store.generation
+    store.retire_sources("docs", ["a.zip!/y.txt"])
+    assert store.generation == generation + 1
+    assert list(store.live_sources("docs")) == ["a.zip!/x.txt"]
+    assert names(store) == {"p1": ["Ivan Petrov"], "p3": ["Olga Sidorova"]}
+    assert "p2" in store.queued_gone()
+
+
 def test_values_of_one_entity_from_two_datasets_stay_apart(store: StatementStore) -> None:
     ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
     ingest(store, "leak", "l.csv", people(("p1", "I. Petrov")))
