@@ -5,14 +5,13 @@ they are plain functions exposed through the ``docs`` fixture."""
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
+from document_corpus import pdf_bytes, save_png, scanned_pdf, text_image
 from threadline.ingest.documents.limits import DocumentLimits
 
 #: small budgets so hostile files hit them quickly; still far above what the
@@ -28,68 +27,6 @@ TEST_LIMITS = DocumentLimits(
     max_pixels=20_000_000,
     max_line_bytes=1 << 20,
 )
-
-
-def pdf_bytes(pages: list[str], encrypt_marker: bool = False) -> bytes:
-    """A born-digital PDF with one text line per paragraph on each page
-    (Helvetica, ASCII), xref offsets computed so any reader accepts it."""
-    objects: list[bytes] = []
-    page_ids = [4 + 2 * i for i in range(len(pages))]
-    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    kids = b" ".join(b"%d 0 R" % p for p in page_ids)
-    objects.append(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)))
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    for i, text in enumerate(pages):
-        lines = []
-        for n, line in enumerate(text.split("\n")):
-            safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            lines.append(f"BT /F1 12 Tf 72 {760 - 16 * n} Td ({safe}) Tj ET")
-        stream = "\n".join(lines).encode("latin-1")
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_ids[i] + 1)
-        )
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
-
-
-def text_image(lines: list[str], size: int = 36, dpi: int = 200) -> Any:
-    """A clean 'scan': black text on white, as a Pillow image."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.load_default(size=size)
-    height = 80 + len(lines) * int(size * 1.6)
-    image = Image.new("L", (1700, max(height, 400)), 255)
-    draw = ImageDraw.Draw(image)
-    for n, line in enumerate(lines):
-        draw.text((80, 60 + n * int(size * 1.6)), line, fill=0, font=font)
-    image.info["dpi"] = (dpi, dpi)
-    return image
-
-
-def save_png(path: Path, lines: list[str]) -> Path:
-    text_image(lines).save(path, dpi=(200, 200))
-    return path
-
-
-def scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """A PDF of page images only (no text layer): what a scanner makes."""
-    images = [text_image(lines).convert("RGB") for lines in pages]
-    images[0].save(path, "PDF", resolution=200.0, save_all=True, append_images=images[1:])
-    return path
 
 
 def docx_file(path: Path, paragraphs: list[str], author: str = "") -> Path:
