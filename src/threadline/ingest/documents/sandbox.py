@@ -31,7 +31,9 @@ def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["threadline.ingest.documents.worker"])
+        # "__main__" too: otherwise every worker imports the program's main
+        # module again (the CLI, typer and all) before it starts on its file
+        _CONTEXT.set_forkserver_preload(["__main__", "threadline.ingest.documents.preload"])
     return _CONTEXT
 
 
