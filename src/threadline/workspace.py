@@ -52,6 +52,8 @@ INDEX_DIR = "index"
 TEXT_INDEX_DIR = "textindex"
 REJECTS_DIR = "rejects"
 BLOBS_DIR = "blobs"
+#: the ingest source under which a dataset's mentions of known entities are kept
+MENTIONS_SOURCE = "(mentions of known entities)"
 RESOLVE_DIR = "resolve"
 GRAPH_DIR = "graph"
 ENV_VAR = "THREADLINE_WORKSPACE"
@@ -212,7 +214,22 @@ class Workspace:
         )
         report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
         self._update_index()
+        # new names may be mentioned in documents already read
+        before = self.store.generation
+        refreshed = [self.refresh_mentions(name) for name in self._document_datasets()]
+        if refreshed:
+            self._update_index(since=before)
         return report
+
+    def _document_datasets(self) -> list[str]:
+        """Datasets holding documents (whose text mentions may be refreshed)."""
+        return [
+            info.name
+            for info in self.store.datasets()
+            if any(
+                fmt.startswith("document") for _, fmt in self.store.live_sources(info.name).values()
+            )
+        ]
 
     def ingest_documents(
         self,
@@ -248,9 +265,51 @@ class Workspace:
             report = ingest_documents(
                 self.store, Path(path), options, self.path / BLOBS_DIR, progress
             )
+            report.mentions = self.refresh_mentions(dataset)
         finally:
             self._update_index(since=before)
         return report
+
+    def refresh_mentions(self, dataset: str) -> int:
+        """Scan the text of ``dataset``'s documents for every name and alias
+        of the workspace's people and organisations and store each hit as an
+        FtM ``Mention`` (document, resolved entity, the name as written; the
+        statement's line is the page). Replaces the dataset's earlier
+        mentions; reads stored text, never the files again. Returns how many."""
+        from threadline.ingest.batch import BASE_PROP, StatementBatch
+        from threadline.ingest.documents.records import make_id
+        from threadline.search.mentions import MentionMatcher
+        from threadline.search.text_units import document_meta, known_names, text_units
+
+        matcher = MentionMatcher(known_names(self.store))
+        if not matcher.size and MENTIONS_SOURCE not in self.store.live_sources(dataset):
+            return 0
+        batch = StatementBatch()
+        seen: set[str] = set()
+        for unit in text_units(self.store, document_meta(self.store, False), False):
+            if dataset not in unit.datasets:
+                continue
+            for hit in matcher.find(unit.body):
+                mention = make_id("Mention", dataset, unit.unit_id, hit.entity_id, str(hit.start))
+                if mention in seen:
+                    continue
+                seen.add(mention)
+                page = unit.page
+                for prop, prop_type, value in (
+                    (BASE_PROP, BASE_PROP, mention),
+                    ("document", "entity", unit.document_id),
+                    ("resolved", "entity", hit.entity_id),
+                    ("name", "string", hit.written),
+                ):
+                    batch.add(mention, "Mention", prop, prop_type, value, None, None, page)
+        writer = self.store.begin_ingest(dataset, MENTIONS_SOURCE, "", "", "mentions")
+        try:
+            writer.append(batch)
+            writer.commit(len(seen), 0)
+        except BaseException:
+            writer.rollback()
+            raise
+        return len(seen)
 
     def document_blob(self, sha256: str) -> Path:
         """Where the original bytes with this SHA-256 are kept."""
@@ -662,5 +721,7 @@ class Workspace:
 
         for entity_id, schemata, datasets, props, values in rows:
             schema = common_schema(set(schemata))
-            if not schema.edge:
+            # a Mention carries the name as written in a document: found
+            # through the document (text search), not as an entity
+            if not schema.edge and schema.name != "Mention":
                 yield values_doc(entity_id, schema, datasets, props, values)

@@ -18,8 +18,34 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 LEGAL_FORMS = frozenset(
-    "ltd limited llc inc corp co plc gmbh ag sa sarl bv nv oy ab as spa srl ooo oao zao pao "
-    "tov pat llp lp".split(" ")
+    [
+        "ltd",
+        "limited",
+        "llc",
+        "inc",
+        "corp",
+        "co",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "sarl",
+        "bv",
+        "nv",
+        "oy",
+        "ab",
+        "as",
+        "spa",
+        "srl",
+        "ooo",
+        "oao",
+        "zao",
+        "pao",
+        "tov",
+        "pat",
+        "llp",
+        "lp",
+    ]
 )
 
 

@@ -89,3 +89,22 @@ def text_units(store: StatementStore, meta: dict[str, DocMeta], queued: bool) ->
             mime_type=mime,
             date=date,
         )
+
+
+@functools.cache
+def _not_named_parties() -> list[str]:
+    legal = model.get("LegalEntity")
+    assert legal is not None
+    return sorted(name for name, s in model.schemata.items() if not s.is_a(legal))
+
+
+def known_names(store: StatementStore) -> Iterator[tuple[str, str]]:
+    """(entity id, name) for every name and alias of every person and
+    organisation in the store."""
+    for entity_id, _, _, props, values in store.iter_entity_values(
+        prop_types=["name"], skip_schemata=_not_named_parties()
+    ):
+        for prop, value in zip(props, values, strict=True):
+            # weak aliases (nicknames, short forms) would tag common words
+            if prop in ("name", "alias", "previousName"):
+                yield entity_id, value

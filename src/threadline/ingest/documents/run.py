@@ -63,6 +63,8 @@ class DocumentReport:
     #: (source, stage, reason) of each file that failed
     failed: list[tuple[str, str, str]] = field(default_factory=list)
     encrypted: list[str] = field(default_factory=list)
+    #: mentions of known entities found in the dataset's documents
+    mentions: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)

@@ -95,11 +95,12 @@ def run_sandboxed(
     ctx = _context()
     workers = workers or os.cpu_count() or 1
     running: list[_Running] = []
-    while True:
+
+    def refill() -> None:
         while len(running) < workers:
             task = next_task()
             if task is None:
-                break
+                return
             receive, send = ctx.Pipe(duplex=False)
             process = ctx.Process(target=_child, args=(task, send), daemon=True)
             process.start()
@@ -107,13 +108,15 @@ def run_sandboxed(
             running.append(
                 _Running(task, process, receive, time.monotonic() + task.limits.timeout_seconds)
             )
-        if not running:
-            return
+
+    refill()
+    while running:
         now = time.monotonic()
         timeout = max(0.0, min(r.deadline for r in running) - now)
         ready = multiprocessing.connection.wait(
             [r.conn for r in running] + [r.process.sentinel for r in running], timeout
         )
+        done: list[tuple[Task, FileResult]] = []
         for item in list(running):
             result: FileResult | None = None
             if item.conn in ready:
@@ -138,4 +141,9 @@ def run_sandboxed(
             if item.process.is_alive():
                 item.process.kill()
                 item.process.join()
-            yield item.task, result
+            done.append((item.task, result))
+        # the next files start before the finished ones are stored: the
+        # workers parse while this process writes
+        refill()
+        yield from done
+        refill()
