@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Sized
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,14 @@ from threadline.store.base import IngestWriter, StatementBatch
 
 if TYPE_CHECKING:
     from threadline.store.duckdb.store import DuckDBStore
+
+
+#: batches with fewer rows are inserted at once, not on the writer thread
+SMALL_BATCH = 5_000
+
+
+def _small(batch: StatementBatch) -> bool:
+    return isinstance(batch, Sized) and len(batch) < SMALL_BATCH
 
 
 class DuckDBIngest(IngestWriter):
@@ -64,6 +73,11 @@ class DuckDBIngest(IngestWriter):
         A writer thread inserts it: DuckDB releases the GIL, so inserting
         overlaps with mapping the next rows on a second core."""
         self._raise_writer_error()
+        if self._writer is None and not isinstance(batch, pa.Table) and _small(batch):
+            # a small batch (one document's statements) is cheaper inserted
+            # now than handed to a thread started for it
+            self._insert(batch.to_arrow())
+            return
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_loop, daemon=True)
             self._writer.start()
