@@ -15,6 +15,7 @@ import itertools
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from threadline.errors import (
 )
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
 from threadline.store import open_store
-from threadline.store.base import DatasetInfo, StatementStore
+from threadline.store.base import DatasetInfo, ExpiredIngest, StatementStore
 
 # followthemoney and the ingest pipeline cost a second to import; they are
 # imported where used, so that finding a workspace or counting its datasets
@@ -211,6 +212,36 @@ class Workspace:
     def drop_dataset(self, name: str) -> None:
         self.store.drop_dataset(name)
         self._update_index()
+
+    # -- retention ----------------------------------------------------------------
+
+    def set_retention(self, dataset: str, days: int | None) -> None:
+        """Keep what is loaded into ``dataset`` for ``days`` after its ingest
+        (None: for ever); ``sweep_retention`` removes what is older."""
+        if not self.store.has_dataset(dataset):
+            raise DatasetNotFound(f"no dataset named {dataset!r} (see `threadline datasets`)")
+        if days is not None and days < 1:
+            raise InputError(f"retention must be at least 1 day, not {days}")
+        self.store.set_retention(dataset, days)
+
+    def retention(self) -> dict[str, int]:
+        """Days of retention by dataset, for the datasets that have one."""
+        return self.store.retention()
+
+    def sweep_retention(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> list[ExpiredIngest]:
+        """Remove every ingest older than its dataset's retention, with its
+        statements and index entries; returns what was (or, with
+        ``dry_run``, would be) removed."""
+        now = now or datetime.now(UTC)
+        removed: list[ExpiredIngest] = []
+        for dataset, days in self.retention().items():
+            cutoff = now - timedelta(days=days)
+            removed += self.store.expire_ingests(dataset, cutoff, dry_run=dry_run)
+        if removed and not dry_run:
+            self._update_index()
+        return removed
 
     # -- reading ------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, UploadFile
 
+from threadline.access.audit import Action
 from threadline.api.deps import CurrentUser, State
 from threadline.api.ingest_preview import preview
 from threadline.api.rules import require_ingest
@@ -107,6 +108,13 @@ def ingest(
             on_error=on_error,
         )
     data = report.to_dict()
+    keep = ("source", "sha256", "format", "records", "entities", "statements", "rejected")
+    state.access.audit.log.append(
+        principal.name,
+        Action.INGEST,
+        target=report.dataset,
+        details={key: data[key] for key in keep if key in data},
+    )
     if report.rejects_path is not None:
         # where the rejected rows are, inside the workspace, not the server's path
         data["rejects_path"] = report.rejects_path.name

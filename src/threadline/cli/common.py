@@ -106,6 +106,21 @@ def record_read(
         )  # fmt: skip
 
 
+def record_change(action: str, target: str, details: dict[str, Any] | None = None) -> None:
+    """Record a change made from this terminal (an ingest, a dropped dataset,
+    a retention setting or sweep) under the local account, after it is
+    made (a change needs no purpose: it is the operator's own data)."""
+    from threadline.access import AccessControl, Action
+    from threadline.access.db import embedded_url
+
+    home = workspace_path()
+    url = os.environ.get("THREADLINE_DB") or embedded_url(home)
+    with AccessControl(url, home=home) as access:
+        access.audit.log.append(
+            local_operator().name, Action(action), target=target, details=details
+        )
+
+
 def catch_up_index(ws: Workspace) -> None:
     """Rebuild the search index, with progress, when it is behind the store
     (a crash, or an index of an older format), rather than silently inside
