@@ -36,7 +36,8 @@ from threadline.store.base import DatasetInfo, ExpiredIngest, StatementStore
 # (`threadline datasets`, `threadline audit verify`) does not pay for them.
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph
-    from threadline.ingest.pipeline import IngestReport, OnError, ProgressFn
+    from threadline.ingest.isolated import WorkerLimits
+    from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn
     from threadline.model.entity import Entity
     from threadline.model.statements import EntityValues
     from threadline.resolve.judgements import JudgementRecord
@@ -50,6 +51,8 @@ INDEX_DIR = "index"
 REJECTS_DIR = "rejects"
 RESOLVE_DIR = "resolve"
 GRAPH_DIR = "graph"
+#: scratch files of this workspace's own (spools of isolated ingests)
+TMP_DIR = "tmp"
 ENV_VAR = "THREADLINE_WORKSPACE"
 
 DEFAULT_CONFIG = """\
@@ -176,13 +179,17 @@ class Workspace:
         splits: dict[str, str] | None = None,
         date_formats: dict[str, str] | None = None,
         progress: ProgressFn | None = None,
+        isolate: WorkerLimits | None = None,
     ) -> IngestReport:
         """Load one file into ``dataset``. Re-ingesting the same file name into
         the same dataset replaces what it wrote before (values seen before keep
         their first-seen date). All or nothing: on error the workspace is
         unchanged. A CSV's delimiter is detected unless ``delimiter`` is
         given; ``splits`` and ``date_formats`` ({property: separator or
-        strptime format}) refine a quick mapping (``schema``/``maps``)."""
+        strptime format}) refine a quick mapping (``schema``/``maps``).
+        With ``isolate``, the file is read in a worker process under those
+        limits (for files a stranger sent) and only its statements come back
+        (``threadline.ingest.spool``)."""
         from threadline.ingest.pipeline import ON_ERROR_CHOICES, IngestOptions, ingest_file
 
         if on_error not in ON_ERROR_CHOICES:
@@ -202,9 +209,39 @@ class Workspace:
             splits=dict(splits or {}),
             date_formats=dict(date_formats or {}),
         )
-        report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
+        if isolate is None:
+            report = ingest_file(
+                self.store, Path(path), options, self.path / REJECTS_DIR, progress
+            )
+        else:
+            report = self._ingest_isolated(Path(path), options, isolate)
         self._update_index()
         return report
+
+    def _ingest_isolated(
+        self, path: Path, options: IngestOptions, limits: WorkerLimits
+    ) -> IngestReport:
+        import uuid
+
+        from threadline.ingest.isolated import run_isolated
+        from threadline.ingest.spool import commit_spooled, spool_ingest
+
+        spool_dir = self.path / TMP_DIR
+        spool_dir.mkdir(exist_ok=True)
+        spool = spool_dir / f"spool-{uuid.uuid4().hex}.arrow"
+        try:
+            spooled = run_isolated(
+                spool_ingest,
+                path,
+                options,
+                self.path / REJECTS_DIR,
+                spool,
+                limits=limits,
+                what=path.name,
+            )
+            return commit_spooled(self.store, spooled)
+        finally:
+            spool.unlink(missing_ok=True)
 
     def datasets(self) -> list[DatasetInfo]:
         return self.store.datasets()
