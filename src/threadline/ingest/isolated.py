@@ -15,15 +15,20 @@ import multiprocessing
 import multiprocessing.connection
 import resource
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from threadline.errors import InputError, ThreadlineError
+from threadline.errors import InputError, ServerBusy, ThreadlineError
 
 T = TypeVar("T")
 
 _CONTEXT: Any = None
+#: workers running now, so a stopping server can end them (``cancel_running``)
+_RUNNING: set[Any] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,24 @@ def _child(
         conn.close()
 
 
+_CANCELLED = (
+    "the server is stopping: the file was not loaded (nothing of it was stored); "
+    "send it again when the server is back"
+)
+
+
+def cancel_running() -> int:
+    """End every running worker and refuse new ones (a server stopping on
+    SIGTERM): their callers get ``ServerBusy`` and store nothing. Returns how
+    many were ended."""
+    with _RUNNING_LOCK:
+        _STOPPING.set()
+        running = list(_RUNNING)
+    for process in running:
+        process.kill()
+    return len(running)
+
+
 def _address_space() -> int:
     with open("/proc/self/statm", encoding="ascii") as fh:
         return int(fh.read().split()[0]) * resource.getpagesize()
@@ -87,7 +110,11 @@ def run_isolated(
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(fn, args, limits, send), daemon=True)
-    process.start()
+    with _RUNNING_LOCK:
+        if _STOPPING.is_set():
+            raise ServerBusy(_CANCELLED, retry_after=30)
+        process.start()
+        _RUNNING.add(process)
     send.close()
     try:
         if not receive.poll(limits.wall_seconds) and process.is_alive():
@@ -100,8 +127,12 @@ def run_isolated(
             kind, value = receive.recv()
         except (EOFError, OSError):
             process.join(5)
+            if _STOPPING.is_set():
+                raise ServerBusy(_CANCELLED, retry_after=30) from None
             raise InputError(_died(process.exitcode, limits, what)) from None
     finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
         receive.close()
         process.join(5)
         if process.is_alive():
