@@ -39,6 +39,8 @@ class Action(StrEnum):
     JUDGEMENT = "judgement"
     #: a masked value shown, with the reader's reason
     REVEAL = "reveal"
+    #: a logged-in user refused (no permission, not in the case, no purpose)
+    REFUSED = "refused"
     # changes to the data and its keeping
     INGEST = "ingest"
     DATASET_DROP = "dataset.drop"

@@ -89,7 +89,7 @@ def record_read(
     or else the local login with an analyst's rights."""
     from threadline.access import AccessControl, Action, Principal
     from threadline.access.db import embedded_url
-    from threadline.errors import UserNotFound
+    from threadline.errors import AccessError, UserNotFound
 
     home = workspace_path()
     url = os.environ.get("THREADLINE_DB") or embedded_url(home)
@@ -100,10 +100,15 @@ def record_read(
             reader = access.accounts.get(operator, login).principal()
         except UserNotFound:
             reader = Principal.local_reader(login)
-        access.audit.record_cli(
-            reader, Action(action), case_id=case, purpose=purpose, target=target,
-            details=details,
-        )  # fmt: skip
+        try:
+            access.audit.record_cli(
+                reader, Action(action), case_id=case, purpose=purpose, target=target,
+                details=details,
+            )  # fmt: skip
+        except AccessError as exc:
+            refusal = {"reason": str(exc)[:500], "command": action}
+            access.audit.log.append(reader.name, Action.REFUSED, target=target, details=refusal)
+            raise
 
 
 def record_change(action: str, target: str, details: dict[str, Any] | None = None) -> None:
