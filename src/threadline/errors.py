@@ -15,6 +15,8 @@
      │    └── JudgementError      a judgement on an unknown id, or a bad judgements file
      ├── GraphError               a graph operation that cannot run as asked
      ├── ServerBusy               the server is at a limit of its own; retry later (HTTP 503)
+     ├── DocumentsFailed          some documents could not be read; each is recorded with its
+     │                            stage and reason, the rest are stored (exit 11)
      ├── AppDatabaseError         the app database (users, cases, audit) is unusable: a bad
      │                            or unreachable --db URL, an unknown schema version (exit 10)
      └── AccessError              access control refused (exit 8; HTTP status on the right)
@@ -127,6 +129,14 @@ class ServerBusy(ThreadlineError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DocumentsFailed(ThreadlineError):
+    """A document ingest finished, but some files could not be read: they
+    are recorded (``processingStatus`` failure, with stage and reason) and
+    the rest are stored; ``--retry-failed`` tries them again."""
+
+    exit_code = 11
 
 
 class AppDatabaseError(ThreadlineError):

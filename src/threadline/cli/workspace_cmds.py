@@ -198,7 +198,19 @@ def _ingest_documents(
     record_change("ingest", report.dataset, details)
     if as_json:
         emit_json(report.to_dict())
-        return
+    else:
+        _print_document_report(report)
+    if report.failed:
+        from threadline.errors import DocumentsFailed
+
+        raise DocumentsFailed(
+            f"{len(report.failed):,} of {report.files:,} files could not be read; each is "
+            "recorded (processingStatus failure, with stage and reason) and "
+            "`--retry-failed` tries them again"
+        )
+
+
+def _print_document_report(report: Any) -> None:
     err.print(
         f"Read [bold]{report.processed:,}[/bold] files ({report.pages:,} pages) from "
         f"{escape(report.source)} into [bold]{escape(report.dataset)}[/bold]: "
@@ -209,11 +221,7 @@ def _ingest_documents(
         err.print(f"[yellow]encrypted[/yellow] {escape(source)}")
     for source, stage, reason in report.failed:
         err.print(f"[red]failed[/red] at {stage}: {escape(source)}: {escape(reason)}")
-    if report.failed:
-        err.print(
-            f"[yellow]{len(report.failed):,} files failed[/yellow]; they are recorded "
-            "(processingStatus failure) and `--retry-failed` tries them again"
-        )
+
 
 
 def _ingest_details(report: IngestReport) -> dict[str, Any]:
