@@ -158,6 +158,28 @@ def test_live_sources_and_retiring_some(store: StatementStore) -> None:
     assert "p2" in store.queued_gone()
 
 
+def test_several_small_sources_written_together(store: StatementStore) -> None:
+    """Documents: many small sources in one transaction, each replacing its
+    earlier version as an ingest would, one generation for all."""
+    from threadline.store.base import SourceWrite
+
+    ingest(store, "docs", "a.pdf", people(("p1", "Old Name")))
+    generation = store.generation
+    writes = [
+        SourceWrite("a.pdf", "/a.pdf", "1" * 64, "document", people(("p1", "Ivan Petrov")), 1),
+        SourceWrite("b.pdf", "/b.pdf", "2" * 64, "document", people(("p2", "Anna Ivanova")), 1),
+    ]
+    assert store.write_sources("docs", writes) == 2
+    assert store.generation == generation + 1
+    assert names(store) == {"p1": ["Ivan Petrov"], "p2": ["Anna Ivanova"]}
+    assert store.live_sources("docs") == {
+        "a.pdf": ("1" * 64, "document"),
+        "b.pdf": ("2" * 64, "document"),
+    }
+    store.collect_garbage()
+    assert store.stored_statements() == 4
+
+
 def test_values_of_one_entity_from_two_datasets_stay_apart(store: StatementStore) -> None:
     ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
     ingest(store, "leak", "l.csv", people(("p1", "I. Petrov")))

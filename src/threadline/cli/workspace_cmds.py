@@ -223,7 +223,6 @@ def _print_document_report(report: Any) -> None:
         err.print(f"[red]failed[/red] at {stage}: {escape(source)}: {escape(reason)}")
 
 
-
 def _ingest_details(report: IngestReport) -> dict[str, Any]:
     """What the audit log keeps of an ingest: the file and its counts."""
     data = report.to_dict()

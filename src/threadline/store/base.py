@@ -93,6 +93,18 @@ class ReviewItem:
 JudgementRow: TypeAlias = tuple[str, str, str, str | None, datetime, str]
 
 
+@dataclass(frozen=True)
+class SourceWrite:
+    """One small source written by :meth:`StatementStore.write_sources`."""
+
+    source: str
+    path: str
+    sha256: str
+    format: str
+    batch: StatementBatch
+    records: int
+
+
 class IngestWriter(abc.ABC):
     """The statements of one source file, written under a pending ingest."""
 
@@ -244,6 +256,13 @@ class StatementStore(abc.ABC):
     def begin_ingest(
         self, dataset: str, source: str, path: str, sha256: str, fmt: str
     ) -> IngestWriter: ...
+
+    @abc.abstractmethod
+    def write_sources(self, dataset: str, writes: Sequence[SourceWrite]) -> int:
+        """Several small sources (documents), each replacing its earlier
+        version exactly as :meth:`begin_ingest` and ``commit`` would, made
+        live together in one transaction: all or none, one generation.
+        Returns how many entities they wrote."""
 
     @abc.abstractmethod
     def drop_dataset(self, name: str) -> None:

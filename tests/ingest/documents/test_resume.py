@@ -86,17 +86,17 @@ def test_a_killed_run_resumes_without_redoing_or_duplicating(tmp_path: Path, doc
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     blobs = ws_dir / "blobs"
     deadline = time.monotonic() + 120
-    # with one worker, the next file starts before the last one is stored:
-    # the 6th file's bytes in the blob store mean the first 4 are stored
+    # finished files are stored together at least every second: by the time
+    # the 10th file's bytes are in the blob store, some are stored, not all
     while time.monotonic() < deadline and proc.poll() is None:
-        if blobs.exists() and sum(1 for p in blobs.rglob("*") if p.is_file()) >= 6:
+        if blobs.exists() and sum(1 for p in blobs.rglob("*") if p.is_file()) >= 10:
             break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with Workspace.open(ws_dir) as ws:
         report = ws.ingest_documents(root, "scans", limits=docs.limits, workers=2)
-        assert report.skipped >= 4 and report.processed == 12 - report.skipped
+        assert report.skipped >= 1 and report.processed == 12 - report.skipped
         images = [e for e in ws.entities("scans") if e.schema.name == "Image"]
         assert len(images) == 12
         for image in images:

@@ -28,12 +28,16 @@ from threadline.ingest.documents.limits import DEFAULT_LIMITS, DocumentLimits
 from threadline.ingest.documents.records import EntityOut, FileResult, make_id
 from threadline.ingest.documents.statements import entity_rows
 from threadline.ingest.documents.worker import Task
-from threadline.store.base import StatementStore
+from threadline.store.base import SourceWrite, StatementStore
 
 FORMAT_OK = "document"
 FORMAT_FAILED = "document:failed"
 FORMAT_ENCRYPTED = "document:encrypted"
 FORMAT_FOLDER = "document:folder"
+#: finished files are stored together, at least this often (seconds) ...
+FLUSH_SECONDS = 1.0
+#: ... or when this many are waiting
+FLUSH_FILES = 64
 
 
 @dataclass
@@ -128,6 +132,8 @@ class DocumentIngest:
         self.processed = 0
         self.failed: list[tuple[str, str, str]] = []
         self.encrypted: list[str] = []
+        self.pending: list[SourceWrite] = []
+        self.pending_since = 0.0
 
     # -- planning -------------------------------------------------------------------
 
@@ -217,6 +223,8 @@ class DocumentIngest:
             if node.outstanding == 0:
                 self._finish(node)
             self._tick()
+        self.flush()
+        self._tick()
 
     def _root(self, node: _Node) -> _Node:
         while node.parent is not None:
@@ -263,6 +271,7 @@ class DocumentIngest:
         prefix = node.task.source + "!/"
         stale = [s for s in self.live if s.startswith(prefix) and s not in self.seen]
         if stale:
+            self.flush()
             self.store.retire_sources(self.options.dataset, stale)
         parent = node.parent
         if parent is not None:
@@ -290,18 +299,26 @@ class DocumentIngest:
     def _write(
         self, source: str, path: str, sha256: str, fmt: str, entities: list[EntityOut]
     ) -> None:
-        txn = self.store.begin_ingest(self.options.dataset, source, path, sha256, fmt)
-        try:
-            batch = StatementBatch()
-            for entity in entities:
-                entity_rows(batch, entity)
-            txn.append(batch)
-            count = txn.commit(len(entities), 0)
-        except BaseException:
-            txn.rollback()
-            raise
-        self.entities += count
+        """Queue one source's statements; they are stored with others in one
+        transaction (a transaction per small file would cost more than
+        parsing it), at least every :data:`FLUSH_SECONDS`."""
+        batch = StatementBatch()
+        for entity in entities:
+            entity_rows(batch, entity)
         self.statements += len(batch)
+        if not self.pending:
+            self.pending_since = time.monotonic()
+        self.pending.append(SourceWrite(source, path, sha256, fmt, batch, len(entities)))
+        if (
+            len(self.pending) >= FLUSH_FILES
+            or time.monotonic() - self.pending_since >= FLUSH_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.entities += self.store.write_sources(self.options.dataset, self.pending)
+            self.pending = []
 
     def _tick(self) -> None:
         if self.progress_fn is not None:

@@ -17,8 +17,14 @@ import pyarrow as pa
 
 from threadline.errors import DatasetNotFound, WorkspaceError
 from threadline.model.statements import EntityValues, StatementRow
-from threadline.store.base import DatasetInfo, ExpiredIngest, ResolutionTables, StatementStore
-from threadline.store.duckdb.ingest import DuckDBIngest
+from threadline.store.base import (
+    DatasetInfo,
+    ExpiredIngest,
+    ResolutionTables,
+    SourceWrite,
+    StatementStore,
+)
+from threadline.store.duckdb.ingest import DuckDBIngest, write_sources
 from threadline.store.duckdb.links import read_link_edges, read_link_nodes
 from threadline.store.duckdb.sql import sql_list
 from threadline.store.duckdb.tables import DDL, SCHEMA_VERSION
@@ -313,6 +319,9 @@ class DuckDBStore(StatementStore):
         self, dataset: str, source: str, path: str, sha256: str, fmt: str
     ) -> DuckDBIngest:
         return DuckDBIngest(self, dataset, source, path, sha256, fmt)
+
+    def write_sources(self, dataset: str, writes: Sequence[SourceWrite]) -> int:
+        return write_sources(self, dataset, writes)
 
     def drop_dataset(self, name: str) -> None:
         if not self.has_dataset(name):
