@@ -215,3 +215,17 @@ def test_a_worker_over_its_memory_or_time_is_killed_and_recorded(
     )
     assert report.failed[0][1] in ("sandbox", "limits", "parse"), report.failed
     assert "memory" in report.failed[0][2] or "killed" in report.failed[0][2], report.failed
+
+
+def test_an_archive_with_two_members_of_one_name(
+    workspace: Workspace, tmp_path: Path, docs: Any
+) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        with zipfile.ZipFile(tmp_path / "dup.zip", "w") as archive:
+            archive.writestr("same.txt", "first body")
+            archive.writestr("same.txt", "second body")
+    report = workspace.ingest_documents(tmp_path / "dup.zip", "dup", limits=docs.limits)
+    assert report.failed == [] and report.processed == 3

@@ -125,7 +125,7 @@ class DocumentIngest:
         self.progress = DocumentProgress()
         self.live = store.live_sources(options.dataset)
         self.queue: list[tuple[Task, _Node | None]] = []
-        self.nodes: dict[str, _Node] = {}
+        self.nodes: dict[int, _Node] = {}
         self.seen: set[str] = set()
         self.entities = 0
         self.statements = 0
@@ -211,12 +211,14 @@ class DocumentIngest:
                 return None
             task, parent = self.queue.pop()
             node = _Node(task, parent=parent)
-            self.nodes[task.source] = node
+            # by the task itself, not its source: an archive may hold two
+            # members of one name
+            self.nodes[id(task)] = node
             return task
 
         self._tick()
         for task, result in run_sandboxed(next_task, self.options.workers):
-            node = self.nodes[task.source]
+            node = self.nodes[id(task)]
             node.result = result
             self.progress.pages += result.pages
             self._queue_children(node, result)
@@ -267,7 +269,7 @@ class DocumentIngest:
     def _finish(self, node: _Node) -> None:
         assert node.result is not None
         self._record(node.task, node.result)
-        self.nodes.pop(node.task.source, None)
+        self.nodes.pop(id(node.task), None)
         prefix = node.task.source + "!/"
         stale = [s for s in self.live if s.startswith(prefix) and s not in self.seen]
         if stale:
