@@ -36,12 +36,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-import generate_demo as gen  # noqa: E402
-
-from threadline.demo.sources import DEMO_SOURCES  # noqa: E402
-from threadline.graph.ownership import owners  # noqa: E402
-from threadline.graph.structure import Graph  # noqa: E402
-from threadline.workspace import Workspace  # noqa: E402
+import generate_demo as gen
+from threadline.demo.sources import DEMO_SOURCES
+from threadline.graph.ownership import owners
+from threadline.graph.structure import Graph
+from threadline.workspace import Workspace
 
 THRESHOLD = 25.0
 #: percentage points of rounding a reported share may differ by
