@@ -15,8 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import ACCOUNTS, CHROMIUM, PASSWORD, THREADLINE, Server, free_port, wait_until_up
 
+from tests.helpers.e2e import (
+    ACCOUNTS,
+    CHROMIUM,
+    PASSWORD,
+    THREADLINE,
+    Server,
+    free_port,
+    wait_until_up,
+)
 from threadline.access import AccessControl
 from threadline.access.policy import Principal
 from threadline.demo.sources import DEMO_SOURCES

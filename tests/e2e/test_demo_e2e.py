@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conftest import run_cli
+from tests.helpers.cli import run_cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ftm_records import ent, write_ftm
+from tests.helpers.ftm_records import ent, write_ftm
 from threadline.access import AccessControl, AccessSettings, Principal, Role
 from threadline.access.settings import utc_now
 from threadline.api import ApiSettings
