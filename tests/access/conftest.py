@@ -1,5 +1,6 @@
 """Fixtures for access control: every test runs against the embedded SQLite
-database and against PostgreSQL (a fresh schema per test, dropped after).
+database and against PostgreSQL (a fresh schema per test, dropped after),
+through the ``db_url`` fixture of tests/conftest.py.
 
 PostgreSQL is expected at localhost:5432 (database ``test``, user
 ``postgres``, a superuser: tampering tests switch triggers off; override with

@@ -1,9 +1,12 @@
-"""Browser tests: a real ``threadline serve`` over the bundled demo
-investigation, driven by Playwright through Debian's Chromium.
+"""Whole-product tests, run as a user runs Threadline: the demo built and
+queried through the real ``threadline`` process (test_demo_e2e.py), and
+browser tests against a real ``threadline serve`` over the bundled demo
+investigation, driven by Playwright through Debian's Chromium (fixtures
+below, started only by the tests that ask for them).
 
 The server runs as its own process, as an analyst would start it; accounts
 are made with ``threadline users add`` before it starts. Chromium is
-installed by ``make test`` (apt); without it these tests skip on a
+installed by ``make test`` (apt); without it the browser tests skip on a
 developer's machine and fail in CI ($CI), so a green CI run always includes
 them."""
 
