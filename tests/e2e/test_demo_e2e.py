@@ -12,7 +12,7 @@ from tests.helpers.cli import run_cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    # the real command, with the purpose the tests state for their reads
+    # the real command, stating the tests' purpose for its reads as a user must
     return run_cli(*args)
 
 
