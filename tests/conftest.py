@@ -134,5 +134,8 @@ def helpers() -> Any:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The app database, once embedded (SQLite under ``tmp_path``) and once on
+    PostgreSQL (a fresh schema, dropped after): the access tests and the
+    ``users``/``audit`` commands run against both."""
     with app_db_url(request.param, tmp_path, "test_access") as url:
         yield url
