@@ -137,7 +137,7 @@ def test_pivots_link_shared_values(ws: Workspace) -> None:
 
 def test_cli_owners_json(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THREADLINE_WORKSPACE", str(ws.path))
-    # graph reads state a purpose (since ef966b1), as the cli fixture does
+    # graph reads need a stated purpose; the cli fixture gives the same one
     monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
     ws.close()
     result = CliRunner().invoke(
@@ -168,7 +168,7 @@ def test_cli_networks_and_exports(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("THREADLINE_WORKSPACE", str(ws.path))
-    # graph reads state a purpose (since ef966b1), as the cli fixture does
+    # graph reads need a stated purpose; the cli fixture gives the same one
     monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
     ws.close()
     runner = CliRunner()
