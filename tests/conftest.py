@@ -9,6 +9,9 @@ tests/test_layout.py holds the suite to this.
 
 Which fixture for what:
 
+- ``stated_purpose`` (autouse): every test states ``TEST_PURPOSE`` in
+  $THREADLINE_PURPOSE for the command line's reads; a test of the refusal
+  without one deletes it with ``monkeypatch.delenv``.
 - ``workspace``: one fresh workspace for a test (closed after it);
   ``make_workspace(name)`` when a test needs several.
 - ``cli(*args)``: the ``threadline`` command in process, through ``main()``
@@ -60,6 +63,14 @@ from tests.helpers.ftm_mapping import (
 )
 from tests.helpers.pg_schema import app_db_url
 from threadline.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def stated_purpose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test states a purpose for the command line's reads, as a user
+    must (the process and its children see it); tests of the refusal
+    without one remove it."""
+    monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers.cli import TEST_PURPOSE
 from tests.helpers.ftm_records import ent, write_ftm
 from threadline.cli.app import app
 from threadline.errors import EntityNotFound, InputError
@@ -137,8 +136,6 @@ def test_pivots_link_shared_values(ws: Workspace) -> None:
 
 def test_cli_owners_json(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THREADLINE_WORKSPACE", str(ws.path))
-    # graph reads need a stated purpose; the cli fixture gives the same one
-    monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
     ws.close()
     result = CliRunner().invoke(
         app, ["graph", "owners", "c-gamma", "--threshold", "25", "--as-of", "2018", "--json"]
@@ -168,8 +165,6 @@ def test_cli_networks_and_exports(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("THREADLINE_WORKSPACE", str(ws.path))
-    # graph reads need a stated purpose; the cli fixture gives the same one
-    monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
     ws.close()
     runner = CliRunner()
     comps = runner.invoke(app, ["graph", "components", "--json"])
