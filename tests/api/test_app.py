@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import API, Api
 
+from tests.helpers.api import API, Api
 from threadline.api.headers import SECURITY_HEADERS
 from threadline.errors import WorkspaceNotFound
 from threadline.workspace import Workspace
