@@ -38,6 +38,10 @@ def _context() -> Any:
 
 
 def _child(task: Task, conn: multiprocessing.connection.Connection) -> None:
+    # Loaded before the limits apply (a no-op when the forkserver preloaded
+    # it): finding libmagic runs ldconfig, which a tight limit would break.
+    import threadline.ingest.documents.preload  # noqa: F401
+
     limits = task.limits
     resource.setrlimit(resource.RLIMIT_AS, (limits.worker_memory, limits.worker_memory))
     cpu = limits.worker_cpu_seconds
