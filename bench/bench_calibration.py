@@ -327,7 +327,7 @@ def evaluate(
     calibration = ece(pairs, truth)
     return {
         "dataset": name,
-        "records": len(truth),
+        "records": report.get("entities", len(truth)),
         "true_pairs": at_defaults["true_pairs"],
         "at_defaults": at_defaults,
         "best": {k: best[k] for k in ("threshold", "precision", "recall", "f1")},

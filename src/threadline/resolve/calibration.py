@@ -14,9 +14,10 @@ the data being resolved, with no truth and no settings:
 2. ``fit_mixture``: a two-component mixture (matches, non-matches) of
    Gaussians over the candidate pairs' match weights, started from step 1's
    probabilities, gives each weight the share of pairs at that weight that
-   are matches. The mapping is kept monotone (a higher weight never means a
-   lower probability) as a table of knots, ``Calibration``, saved with the
-   model.
+   are matches. The probability reported is the mean of the mixture's and
+   the model's own (with the fitted prior), kept monotone (a higher weight
+   never means a lower probability), as a table of knots,
+   ``Calibration``, saved with the model.
 """
 
 from __future__ import annotations
@@ -116,6 +117,11 @@ def fit_mixture(weights: Floats, start: Floats) -> Calibration | None:
     share, (mu1, sd1), (mu0, sd0) = _m_step(weights, resp)
     grid = np.linspace(float(weights.min()), float(weights.max()), KNOTS)
     probs = _e_step(grid, share, mu1, sd1, mu0, sd0)
+    # The mixture's Gaussians misjudge the tails where a component is far
+    # from Gaussian; the model's own posterior misjudges correlated
+    # evidence. Their mean was better calibrated than either on every
+    # benchmark dataset (bench/RESULTS.md, "Resolution calibration").
+    probs = 0.5 * (probs + 1.0 / (1.0 + np.exp2(-grid)))
     # Gaussian tails can turn back (a wide non-match component outlasts a
     # narrow match one at high weights): never less likely with more evidence.
     probs = np.maximum.accumulate(probs)

@@ -127,12 +127,7 @@ class SplinkEngine:
                         rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS
                     )
                 except Exception:  # noqa: BLE001 - any Splink failure here is recoverable
-                    db_api = self._new_api()
-                    linker = Linker(
-                        self._register_features(db_api, features),
-                        snapshot,
-                        log_level=None,
-                    )
+                    linker = self._restart(features, snapshot)
             if len(labels) >= MIN_LABELS:
                 source = next(iter(linker._input_tables_dict.values())).templated_name
                 table = pa.table(
@@ -186,6 +181,10 @@ class SplinkEngine:
         if mixture is not None:
             model[calibration.MODEL_KEY] = mixture.to_json()
         return model
+
+    def _restart(self, features: pa.Table, model: dict[str, Any]) -> Linker:
+        """A fresh linker on ``features`` from a saved ``model``."""
+        return Linker(self._register_features(self._new_api(), features), model, log_level=None)
 
     def _decontaminate(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
         """Correct u for the true matches among the random pairs it was

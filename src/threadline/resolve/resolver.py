@@ -53,10 +53,12 @@ MAX_LINK_ROUNDS = 2
 @dataclass(frozen=True)
 class ResolveOptions:
     engine: str = "duckdb"
-    #: pairs at or above this probability are merged automatically
-    merge_threshold: float = 0.95
+    #: pairs at or above this probability are merged automatically; the
+    #: probabilities are calibrated (``threadline.resolve.calibration``), so
+    #: a pair at 0.5 is as likely a match as not
+    merge_threshold: float = 0.5
     #: pairs between this and the merge threshold go to the review queue
-    review_threshold: float = 0.5
+    review_threshold: float = 0.1
     retrain: bool = False
     #: re-score every pair with the current model (no retraining)
     full: bool = False
