@@ -149,3 +149,30 @@ def _e_step(
     log0 = np.log(1 - share) - np.log(sd0) - 0.5 * ((weights - mu0) / sd0) ** 2
     result: Floats = 1.0 / (1.0 + np.exp(np.clip(log0 - log1, -700, 700)))
     return result
+
+
+def expected_quality(probabilities: Floats, merge: float, review: float) -> dict[str, float | None]:
+    """What calibrated probabilities promise, without any truth: the
+    expected precision of the pairs merged (at or above ``merge``) and of
+    the review band (``review`` to ``merge``), and the expected recall of
+    merging alone and of merging every reviewed pair as well. Recall is
+    over the matches expected among the scored pairs (probability at least
+    ``review``): matches scored below the review threshold are not counted,
+    so it is an upper bound. ``None`` where there is nothing to average."""
+    scored = probabilities[probabilities >= review]
+    merged = scored[scored >= merge]
+    band = scored[scored < merge]
+    expected = float(np.sum(scored))
+
+    def mean(values: Floats) -> float | None:
+        return round(float(np.mean(values)), 4) if values.size else None
+
+    def share(values: Floats) -> float | None:
+        return round(float(np.sum(values)) / expected, 4) if expected > 0 else None
+
+    return {
+        "expected_merge_precision": mean(merged),
+        "expected_merge_recall": share(merged),
+        "expected_review_precision": mean(band),
+        "expected_recall_with_review": share(scored),
+    }

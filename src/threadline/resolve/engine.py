@@ -335,6 +335,12 @@ def smooth_m_probabilities(model: dict[str, Any]) -> None:
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:
             lv["m_probability"] /= total
+        # The last level is disagreement ("different dates", "different
+        # names"): evidence against a match or none, never for it, whatever
+        # a small or odd training block suggests.
+        last = levels[-1]
+        if last.get("u_probability") is not None:
+            last["m_probability"] = min(last["m_probability"], float(last["u_probability"]))
 
 
 #: What Splink reads: ids, the compared columns, the blocking keys.

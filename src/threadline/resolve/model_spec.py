@@ -88,9 +88,9 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             cll.DamerauLevenshteinLevel("date_key", 1).configure(
                 label_for_charts="dates one typo apart"
             ),
-            cll.ArrayIntersectLevel("years", 1).configure(
-                label_for_charts="same year, different day"
-            ),
+            # Two different full dates in the same year are two different
+            # dates: evidence against a match, never for it (a year alone
+            # fitting a full date is the "partial date fits" level above).
             cll.ElseLevel().configure(label_for_charts="different dates"),
         ],
     )
