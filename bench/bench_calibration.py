@@ -132,7 +132,11 @@ def rldata(size: int) -> tuple[Entities, Truth, bool]:
         first = " ".join(p for p in (part("fname_c1"), part("fname_c2")) if p)
         last = " ".join(p for p in (part("lname_c1"), part("lname_c2")) if p)
         # a few birth dates are impossible ("2001-12-64"): keep the valid prefix
-        birth = _date_or_prefix(f"{int(part('by')):04d}{int(part('bm')):02d}{int(part('bd')):02d}")
+        birth: str | None = _date_or_prefix(
+            f"{int(part('by')):04d}{int(part('bm')):02d}{int(part('bd')):02d}"
+        )
+        if birth and not 1800 <= int(birth[:4]) <= 2100:  # "9185-10-14"
+            birth = None
         entity_id = f"rl{size}-{index}"
         entities.append(_person(entity_id, first, last, birth))
         truth[entity_id] = str(ids[index])
