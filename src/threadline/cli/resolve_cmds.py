@@ -58,7 +58,7 @@ def resolve(
     ] = False,
     merge_threshold: Annotated[
         float, typer.Option(help="Merge pairs at or above this match probability.")
-    ] = 0.5,  # ResolveOptions.merge_threshold (not imported: the CLI starts lazily)
+    ] = 0.7,  # ResolveOptions.merge_threshold (not imported: the CLI starts lazily)
     review_threshold: Annotated[
         float, typer.Option(help="Queue pairs at or above this probability for review.")
     ] = 0.1,  # ResolveOptions.review_threshold

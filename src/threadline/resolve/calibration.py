@@ -35,9 +35,10 @@ MODEL_KEY = "threadline_calibration"
 PRIOR_ROUNDS = 200
 MIXTURE_ROUNDS = 200
 MIN_PRIOR, MAX_PRIOR = 1e-12, 0.5
-#: below this many expected matches among the candidates there is nothing
-#: to fit a match component to: the prior's probabilities stand
-MIN_EXPECTED_MATCHES = 2.0
+#: below this many expected matches among the candidates a Gaussian match
+#: component is fitted to a handful of points and says more about them than
+#: about matches: the prior's probabilities stand
+MIN_EXPECTED_MATCHES = 25.0
 #: the narrowest a component may get, in bits of match weight
 MIN_SPREAD = 0.5
 KNOTS = 400

@@ -55,10 +55,11 @@ MAX_LINK_ROUNDS = 2
 @dataclass(frozen=True)
 class ResolveOptions:
     engine: str = "duckdb"
-    #: pairs at or above this probability are merged automatically; the
-    #: probabilities are calibrated (``threadline.resolve.calibration``), so
-    #: a pair at 0.5 is as likely a match as not
-    merge_threshold: float = 0.5
+    #: pairs at or above this probability are merged automatically. The
+    #: probabilities are calibrated (``threadline.resolve.calibration``);
+    #: merging is transitive (one false link joins two whole clusters), so a
+    #: merge needs odds better than two to one, not just even odds
+    merge_threshold: float = 0.7
     #: pairs between this and the merge threshold go to the review queue
     review_threshold: float = 0.1
     retrain: bool = False
