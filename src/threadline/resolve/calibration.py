@@ -35,9 +35,9 @@ MODEL_KEY = "threadline_calibration"
 PRIOR_ROUNDS = 200
 MIXTURE_ROUNDS = 200
 MIN_PRIOR, MAX_PRIOR = 1e-12, 0.5
-#: below this many expected matches among the candidates a Gaussian match
-#: component is fitted to a handful of points and says more about them than
-#: about matches: the prior's probabilities stand
+#: below this many expected matches there is too little to calibrate on: the
+#: prior's fixed point can collapse to zero, and a Gaussian match component
+#: fitted to a handful of points says more about them than about matches
 MIN_EXPECTED_MATCHES = 25.0
 #: the narrowest a component may get, in bits of match weight
 MIN_SPREAD = 0.5

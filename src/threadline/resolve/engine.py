@@ -174,7 +174,14 @@ class SplinkEngine:
         # Bayes factor plus the prior's log odds.
         weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
         factors = weights - calibration.log2_odds(prior)
-        fitted = calibration.fit_prior(factors, n * (n - 1) / 2, prior)
+        total = n * (n - 1) / 2
+        fitted = calibration.fit_prior(factors, total, prior)
+        if fitted * total < calibration.MIN_EXPECTED_MATCHES:
+            # Too few matches to estimate anything from: the prior's EM step
+            # has a fixed point at zero and, with weak evidence, falls into
+            # it (a small workspace then merges nothing). The prior from
+            # the deterministic rules stands.
+            return model
         model["probability_two_random_records_match"] = fitted
         shifted = factors + calibration.log2_odds(fitted)
         mixture = calibration.fit_mixture(shifted, calibration.posterior(factors, fitted))
@@ -338,8 +345,8 @@ def smooth_m_probabilities(model: dict[str, Any]) -> None:
         # The last level is disagreement ("different dates", "different
         # names"): evidence against a match or none, never for it, whatever
         # a small or odd training block suggests.
-        last = levels[-1]
-        if last.get("u_probability") is not None:
+        last = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][-1]
+        if last.get("m_probability") is not None and last.get("u_probability") is not None:
             last["m_probability"] = min(last["m_probability"], float(last["u_probability"]))
 
 
