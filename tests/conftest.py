@@ -133,6 +133,14 @@ def ftm_map(mapping_file: Path, csv_path: Path, dataset: str) -> Snapshot:
 TEST_PURPOSE = "automated tests"
 
 
+@pytest.fixture(autouse=True)
+def stated_purpose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test states a purpose for the command line's reads, as a user
+    must (the process and its children see it); tests of the refusal
+    without one remove it."""
+    monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

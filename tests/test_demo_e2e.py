@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
-from conftest import run_cli
+BIN = Path(sys.executable).parent / "threadline"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    # the real command, with the purpose the tests state for their reads
-    return run_cli(*args)
+    # the real command, stating a purpose for its reads as a user must
+    env = {**os.environ, "THREADLINE_PURPOSE": "automated tests"}
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, check=False, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -1389,8 +1389,9 @@ def truth(w: World, files: dict[str, str], parties: dict[str, Parties]) -> str:
     return _csv(rows)
 
 
-def build(seed: int = SEED) -> dict[str, str]:
-    """The demo files, by name, as text."""
+def build_world(seed: int = SEED) -> tuple[World, dict[str, str]]:
+    """The invented world and the demo files written from it (by name, as
+    text): the world is the truth that benchmarks score answers against."""
     world = World(random.Random(seed))
     story(world)
     pools = filler(world)
@@ -1399,7 +1400,12 @@ def build(seed: int = SEED) -> dict[str, str]:
     sanctions(world)
     files, parties = render(world)
     files["truth.csv"] = truth(world, files, parties)
-    return files
+    return world, files
+
+
+def build(seed: int = SEED) -> dict[str, str]:
+    """The demo files, by name, as text."""
+    return build_world(seed)[1]
 
 
 def generate(out_dir: Path, seed: int = SEED) -> list[Path]:

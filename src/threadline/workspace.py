@@ -15,6 +15,7 @@ import itertools
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -28,14 +29,15 @@ from threadline.errors import (
 )
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
 from threadline.store import open_store
-from threadline.store.base import DatasetInfo, StatementStore
+from threadline.store.base import DatasetInfo, ExpiredIngest, StatementStore
 
 # followthemoney and the ingest pipeline cost a second to import; they are
 # imported where used, so that finding a workspace or counting its datasets
 # (`threadline datasets`, `threadline audit verify`) does not pay for them.
 if TYPE_CHECKING:
     from threadline.graph.structure import Graph
-    from threadline.ingest.pipeline import IngestReport, OnError, ProgressFn
+    from threadline.ingest.isolated import WorkerLimits
+    from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn
     from threadline.model.entity import Entity
     from threadline.model.statements import EntityValues
     from threadline.resolve.judgements import JudgementRecord
@@ -49,6 +51,8 @@ INDEX_DIR = "index"
 REJECTS_DIR = "rejects"
 RESOLVE_DIR = "resolve"
 GRAPH_DIR = "graph"
+#: scratch files of this workspace's own (spools of isolated ingests)
+TMP_DIR = "tmp"
 ENV_VAR = "THREADLINE_WORKSPACE"
 
 DEFAULT_CONFIG = """\
@@ -175,13 +179,17 @@ class Workspace:
         splits: dict[str, str] | None = None,
         date_formats: dict[str, str] | None = None,
         progress: ProgressFn | None = None,
+        isolate: WorkerLimits | None = None,
     ) -> IngestReport:
         """Load one file into ``dataset``. Re-ingesting the same file name into
         the same dataset replaces what it wrote before (values seen before keep
         their first-seen date). All or nothing: on error the workspace is
         unchanged. A CSV's delimiter is detected unless ``delimiter`` is
         given; ``splits`` and ``date_formats`` ({property: separator or
-        strptime format}) refine a quick mapping (``schema``/``maps``)."""
+        strptime format}) refine a quick mapping (``schema``/``maps``).
+        With ``isolate``, the file is read in a worker process under those
+        limits (for files a stranger sent) and only its statements come back
+        (``threadline.ingest.spool``)."""
         from threadline.ingest.pipeline import ON_ERROR_CHOICES, IngestOptions, ingest_file
 
         if on_error not in ON_ERROR_CHOICES:
@@ -201,9 +209,39 @@ class Workspace:
             splits=dict(splits or {}),
             date_formats=dict(date_formats or {}),
         )
-        report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
+        if isolate is None:
+            report = ingest_file(
+                self.store, Path(path), options, self.path / REJECTS_DIR, progress
+            )
+        else:
+            report = self._ingest_isolated(Path(path), options, isolate)
         self._update_index()
         return report
+
+    def _ingest_isolated(
+        self, path: Path, options: IngestOptions, limits: WorkerLimits
+    ) -> IngestReport:
+        import uuid
+
+        from threadline.ingest.isolated import run_isolated
+        from threadline.ingest.spool import commit_spooled, spool_ingest
+
+        spool_dir = self.path / TMP_DIR
+        spool_dir.mkdir(exist_ok=True)
+        spool = spool_dir / f"spool-{uuid.uuid4().hex}.arrow"
+        try:
+            spooled = run_isolated(
+                spool_ingest,
+                path,
+                options,
+                self.path / REJECTS_DIR,
+                spool,
+                limits=limits,
+                what=path.name,
+            )
+            return commit_spooled(self.store, spooled)
+        finally:
+            spool.unlink(missing_ok=True)
 
     def datasets(self) -> list[DatasetInfo]:
         return self.store.datasets()
@@ -211,6 +249,36 @@ class Workspace:
     def drop_dataset(self, name: str) -> None:
         self.store.drop_dataset(name)
         self._update_index()
+
+    # -- retention ----------------------------------------------------------------
+
+    def set_retention(self, dataset: str, days: int | None) -> None:
+        """Keep what is loaded into ``dataset`` for ``days`` after its ingest
+        (None: for ever); ``sweep_retention`` removes what is older."""
+        if not self.store.has_dataset(dataset):
+            raise DatasetNotFound(f"no dataset named {dataset!r} (see `threadline datasets`)")
+        if days is not None and days < 1:
+            raise InputError(f"retention must be at least 1 day, not {days}")
+        self.store.set_retention(dataset, days)
+
+    def retention(self) -> dict[str, int]:
+        """Days of retention by dataset, for the datasets that have one."""
+        return self.store.retention()
+
+    def sweep_retention(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> list[ExpiredIngest]:
+        """Remove every ingest older than its dataset's retention, with its
+        statements and index entries; returns what was (or, with
+        ``dry_run``, would be) removed."""
+        now = now or datetime.now(UTC)
+        removed: list[ExpiredIngest] = []
+        for dataset, days in self.retention().items():
+            cutoff = now - timedelta(days=days)
+            removed += self.store.expire_ingests(dataset, cutoff, dry_run=dry_run)
+        if removed and not dry_run:
+            self._update_index()
+        return removed
 
     # -- reading ------------------------------------------------------------------
 

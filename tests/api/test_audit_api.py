@@ -124,3 +124,21 @@ def test_case_activity_shows_the_case_s_entries_to_members(api: Api) -> None:
     assert events and all(e["case_id"] == api.case_id for e in events)
     assert any(e["action"] == "search" and e["target"] == "Alpha" for e in events)
     assert api.get("ada", f"/cases/{api.case_id}/activity").status_code == 403
+
+
+def test_refusals_of_logged_in_users_are_recorded(api: Api) -> None:
+    # a non-member naming the case, and a search with no reason at all
+    before = len(api.access.audit.log.entries(1000, action="refused"))
+    outsider = api.get("nina", "/entities/c-alpha", params={"case": api.case_id})
+    assert outsider.status_code == 403
+    no_reason = api.get("val", "/search", params={"q": "Ivan"})
+    assert no_reason.status_code == 400
+    refused = api.access.audit.log.entries(2, action="refused")
+    by_actor = {e.actor: e for e in refused}
+    assert by_actor["nina"].target == "GET /api/v1/entities/c-alpha"
+    assert by_actor["nina"].details["case"] == api.case_id
+    assert "not a member" in str(by_actor["nina"].details["reason"])
+    assert by_actor["val"].target == "GET /api/v1/search"
+    # no session, no entry: anyone could fill the log with those
+    assert api.get(None, "/search", params={"q": "Ivan"}).status_code == 401
+    assert len(api.access.audit.log.entries(1000, action="refused")) == before + 2

@@ -166,6 +166,21 @@ TABLE: dict[str, Row] = {
     "GET /entities/{entity_id}": data_row(
         lambda api, rel: Call("GET", "/entities/c-alpha", scope(api, rel)), viewer=200, analyst=200
     ),
+    # a masked value, by its reference, with a reason
+    "POST /entities/{entity_id}/reveal": data_row(
+        lambda api, rel: Call(
+            "POST",
+            "/entities/p-olena/reveal",
+            json={
+                "property": "birthDate",
+                "ref": api.access.masking.ref("p-olena", "birthDate", "1980-05-06"),
+                "reason": "matrix",
+            }
+            | scope(api, rel),
+        ),
+        viewer=200,
+        analyst=200,
+    ),
     "GET /export": data_row(
         lambda api, rel: Call("GET", "/export", {"format": "csv", **scope(api, rel)}),
         viewer=403,
@@ -254,6 +269,12 @@ TABLE: dict[str, Row] = {
         viewer_member=403,
         owner=201,
         member=201,
+    ),
+    "PUT /cases/{case_id}/policy": case_row(
+        lambda api, rel: Call("PUT", case_path("/policy")(api), json={"mask_sensitive": False}),
+        viewer_member=403,
+        owner=200,
+        member=403,
     ),
     "GET /cases/{case_id}/activity": case_row(
         lambda api, rel: Call("GET", case_path("/activity")(api)),

@@ -62,7 +62,10 @@ def test_a_read_without_purpose_is_refused_and_nothing_is_shown(
         code, out, err = cli("-w", str(ws), *command)
         assert code == 8, command
         assert "Ivan" not in out and "purpose" in err
-    assert entries(ws) == before
+    # nothing was read, and each refusal is on record
+    added = entries(ws)[len(before) :]
+    assert [action for action, _, _, _ in added] == ["refused"] * 4
+    assert [target for _, target, _, _ in added][:2] == ["Ivan", "a"]
 
 
 def test_an_admin_may_let_the_command_line_skip_the_purpose(

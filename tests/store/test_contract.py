@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -170,6 +170,47 @@ def test_dropping_a_dataset_removes_it_and_queues_its_entities(store: StatementS
     assert store.stored_statements() == 2
     with pytest.raises(DatasetNotFound):
         store.drop_dataset("leak")
+
+
+def test_a_dropped_dataset_takes_its_retention_along(store: StatementStore) -> None:
+    ingest(store, "leak", "l.csv", people(("p2", "Anna Ivanova")))
+    store.set_retention("leak", 7)
+    store.drop_dataset("leak")
+    ingest(store, "leak", "l.csv", people(("p2", "Anna Ivanova")))
+    assert store.retention() == {}
+
+
+def test_a_retention_sweep_removes_only_loads_past_their_date(
+    store: StatementStore, reopen: Callable[[], StatementStore]
+) -> None:
+    ingest(store, "leak", "old.csv", people(("p1", "Ivan Petrov")))
+    ingest(store, "leak", "new.csv", people(("p2", "Anna Ivanova")))
+    ingest(store, "registry", "r.csv", people(("p3", "Olga Koval")))
+    store.set_retention("leak", 30)
+    assert store.retention() == {"leak": 30}
+    store.clear_index_queue()
+    # everything was loaded just now: a cut-off before it removes nothing
+    past = datetime.now().astimezone() - timedelta(days=1)
+    assert store.expire_ingests("leak", past) == []
+    cutoff = datetime.now().astimezone() + timedelta(seconds=1)
+    listed = store.expire_ingests("leak", cutoff, dry_run=True)
+    assert [(e.source, e.statements) for e in listed] == [("old.csv", 2), ("new.csv", 2)]
+    assert store.entity_ids() == ["p1", "p2", "p3"]  # a dry run removes nothing
+    generation = store.generation
+
+    removed = store.expire_ingests("leak", cutoff)
+
+    assert [e.source for e in removed] == ["old.csv", "new.csv"]
+    assert store.entity_ids() == ["p3"]
+    assert sorted(store.queued_gone()) == ["p1", "p2"]
+    assert not store.has_dataset("leak")  # no load left
+    assert store.generation > generation
+    assert store.stored_statements() == 2  # the rows are gone, not hidden
+    store.close()
+    again = reopen()
+    assert again.retention() == {}
+    ingest(again, "leak", "later.csv", people(("p4", "Anna Ivanova")))
+    assert again.retention() == {}  # a new dataset of that name starts afresh
 
 
 def test_the_generation_survives_a_restart(

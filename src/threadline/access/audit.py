@@ -37,6 +37,15 @@ class Action(StrEnum):
     EXPORT = "export"
     MERGE = "merge"
     JUDGEMENT = "judgement"
+    #: a masked value shown, with the reader's reason
+    REVEAL = "reveal"
+    #: a logged-in user refused (no permission, not in the case, no purpose)
+    REFUSED = "refused"
+    # changes to the data and its keeping
+    INGEST = "ingest"
+    DATASET_DROP = "dataset.drop"
+    RETENTION_SET = "retention.set"
+    RETENTION_SWEEP = "retention.sweep"
     # accounts and sessions
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
@@ -55,6 +64,7 @@ class Action(StrEnum):
     CASE_NOTE_ADD = "case.note_add"
     CASE_ENTITY_ADD = "case.entity_add"
     CASE_ENTITY_REMOVE = "case.entity_remove"
+    CASE_POLICY = "case.policy"
     # reading the log is itself recorded
     AUDIT_READ = "audit.read"
     # an admin's choice that changes what is recorded

@@ -286,6 +286,33 @@ class Cases:
             )
         return Note(note_id, principal.name, now, body)
 
+    def set_masking(self, principal: Principal, case_id: str, mask_sensitive: bool) -> None:
+        """The owner's choice: mask personal details for everyone reading
+        entities in this case (see ``threadline.access.masking``)."""
+        p = t.case_policies
+        now = self.clock()
+        with self.db.write() as conn:
+            principal = self._enter(conn, principal, case_id, Permission.MANAGE_MEMBERS)
+            values = {"mask_sensitive": mask_sensitive, "set_by": principal.user_id, "set_at": now}
+            done = conn.execute(update(p).where(p.c.case_id == case_id).values(**values))
+            if done.rowcount == 0:
+                conn.execute(p.insert().values(case_id=case_id, **values))
+            self.audit.append(
+                principal.name,
+                Action.CASE_POLICY,
+                case_id=case_id,
+                details={"mask_sensitive": mask_sensitive},
+                conn=conn,
+            )
+
+    def masks(self, case_id: str) -> bool:
+        """Whether the case masks personal details (no permission check: the
+        answer only ever takes data away)."""
+        p = t.case_policies
+        with self.db.read() as conn:
+            value = conn.scalar(select(p.c.mask_sensitive).where(p.c.case_id == case_id))
+        return bool(value)
+
     def entities(self, principal: Principal, case_id: str) -> list[CaseEntity]:
         e = t.case_entities
         query = (

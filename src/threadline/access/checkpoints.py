@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -136,9 +137,12 @@ class Checkpoints:
         checkpoint = replace(unsigned, signature=key.sign(unsigned.signed_part()).hex())
         self.folder.mkdir(exist_ok=True)
         path = self.folder / f"{checkpoint.seq:012d}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(checkpoint.to_dict(), indent=2) + "\n", "utf-8")
-        tmp.replace(path)
+        # a temporary file of its own: the schedule and a shutdown (or the
+        # command line) may sign the same head at the same moment
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=path.stem, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(checkpoint.to_dict(), indent=2) + "\n")
+        os.replace(tmp, path)
         return checkpoint, path
 
     def latest_seq(self) -> int:

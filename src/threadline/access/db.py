@@ -223,7 +223,8 @@ class AppDatabase:
         """The triggers of the schema versions after ``since``."""
         versions = {
             1: _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS,
-            # 2 added the judgements table and its guards; 3 retired the table
+            # 2 added the judgements table and its guards; 3 retired the table;
+            # 4 added case_policies (no triggers)
         }
         for version, ddls in versions.items():
             if version > since:

@@ -4,6 +4,8 @@ the app database and wires its parts together:
 - ``sessions``: login, ``authenticate(token)`` on every request, logout;
 - ``accounts``: user administration (admins);
 - ``cases``: need-to-know compartments, their members, notes and entities;
+- ``masking``: who sees personal details masked, and references to reveal
+  them by;
 - ``audit``: recording searches, views, exports, merges and judgements (with
   a case or a stated purpose), reading and verifying the log. Judgements
   themselves live in the workspace store (``threadline.resolve.judgements``).
@@ -23,6 +25,7 @@ from threadline.access.audit import AuditLog
 from threadline.access.cases import Cases
 from threadline.access.checkpoints import Checkpoints
 from threadline.access.db import AppDatabase, embedded_url
+from threadline.access.masking import Masking
 from threadline.access.policy import Principal
 from threadline.access.sessions import Login, Sessions
 from threadline.access.settings import AccessSettings
@@ -43,6 +46,7 @@ class AccessControl:
         self.sessions = Sessions(self.db, log, self.settings, self.accounts.passwords)
         self.cases = Cases(self.db, log, self.settings)
         self.audit = AuditTrail(self.db, log)
+        self.masking = Masking(self.cases, self.settings)
         self.checkpoints = Checkpoints(log, home) if home is not None else None
 
     @classmethod

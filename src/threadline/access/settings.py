@@ -26,4 +26,7 @@ class AccessSettings:
     #: argon2id with argon2-cffi's defaults (RFC 9106's low-memory choice); a
     #: stored hash made with other parameters is upgraded at the next login
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    #: roles that see personal details masked everywhere (see ``masking``);
+    #: a case's owner can mask them for everyone in the case as well
+    masked_roles: frozenset[str] = frozenset({"viewer"})
     clock: Callable[[], datetime] = utc_now

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 #: bumped when a table changes; ``AppDatabase`` upgrades an older database
 #: (see ``db``) and refuses one it does not know
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: ``prev_hash`` of the first audit entry
 GENESIS_HASH = "0" * 64
 
@@ -114,6 +114,17 @@ case_members = Table(
     Column("added_at", UTCDateTime, nullable=False),
     CheckConstraint("relation IN ('owner', 'member')", name="case_members_relation"),
     Index("case_members_user", "user_id"),
+)
+
+#: a case's masking policy (added in schema version 4): when ``mask_sensitive``,
+#: everyone reading entities in the case sees personal details masked
+case_policies = Table(
+    "case_policies",
+    metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), primary_key=True),
+    Column("mask_sensitive", Boolean, nullable=False),
+    Column("set_by", String(32), ForeignKey("users.id"), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
 )
 
 case_notes = Table(

@@ -26,6 +26,7 @@ from threadline.errors import CaseNotFound, InputError, PurposeRequired
 DATA_ACTIONS: dict[Action, Permission] = {
     Action.SEARCH: Permission.SEARCH,
     Action.VIEW: Permission.VIEW,
+    Action.REVEAL: Permission.VIEW,
     Action.EXPORT: Permission.EXPORT,
     Action.MERGE: Permission.MERGE,
     Action.JUDGEMENT: Permission.JUDGE,
@@ -167,6 +168,32 @@ class AuditTrail:
     ) -> AuditEntry:
         return self.record(
             principal, Action.VIEW, case_id=case_id, purpose=purpose, target=entity_id
+        )
+
+    def reveal(
+        self,
+        principal: Principal,
+        entity_id: str,
+        prop: str,
+        reason: str,
+        *,
+        case_id: str | None = None,
+        purpose: str | None = None,
+    ) -> AuditEntry:
+        """A masked value shown, recorded with the reader's reason (and the
+        property, never the value) before it is returned."""
+        why = reason.strip()
+        if not why:
+            raise InputError("revealing a masked value needs a reason")
+        if len(why) > MAX_PURPOSE:
+            raise InputError(f"reason too long: {len(why)} characters, at most {MAX_PURPOSE}")
+        return self.record(
+            principal,
+            Action.REVEAL,
+            case_id=case_id,
+            purpose=purpose,
+            target=entity_id,
+            details={"property": prop, "reason": why},
         )
 
     def export(

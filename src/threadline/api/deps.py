@@ -80,6 +80,7 @@ async def current_session(request: Request, state: State) -> Session:
             f"'{CSRF_HEADER}: 1' (a guard against cross-site requests)"
         )
     principal = await state.on_app_db(lambda: state.access.authenticate(token))
+    request.state.principal = principal  # a refusal later is recorded under this name
     return Session(principal, token)
 
 

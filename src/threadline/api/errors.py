@@ -118,7 +118,31 @@ async def _threadline_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, LoginThrottled | ServerBusy):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, PermissionDenied | PurposeRequired):
+        await _record_refusal(request, message_of(exc))
     return error_response(status, code, message_of(exc), headers=headers)
+
+
+async def _record_refusal(request: Request, message: str) -> None:
+    """A logged-in user refused goes in the audit log (who, what route,
+    why). Requests with no valid session are not: anyone could fill the
+    log with them; failed logins are recorded by the login itself."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return
+    from threadline.access.audit import Action
+
+    state = request.app.state.threadline
+    details = {"reason": message[:500]}
+    case = request.query_params.get("case")
+    if case:
+        details["case"] = case[:64]
+    target = f"{request.method} {request.url.path}"[:300]
+    await state.on_app_db(
+        lambda: state.access.audit.log.append(
+            principal.name, Action.REFUSED, target=target, details=details
+        )
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

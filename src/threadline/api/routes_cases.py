@@ -69,6 +69,11 @@ class NewNote(BaseModel):
     entity_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\s()]+$")
 
 
+class CasePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mask_sensitive: bool
+
+
 @router.get("")
 def list_cases(principal: CurrentUser, state: State) -> dict[str, Any]:
     cases = state.access.cases.list_cases(principal)
@@ -89,6 +94,7 @@ def get_case(case_id: CaseId, principal: CurrentUser, state: State) -> dict[str,
     entities = cases.entities(principal, case_id)
     members = cases.members(principal, case_id)
     data = case_dict(cases.get(principal, case_id), principal)
+    data["mask_sensitive"] = cases.masks(case_id)
     captions = _captions(state, [e.entity_id for e in entities])
     note_entities = [split_entity(note.body) for note in notes]
     note_captions = _captions(state, [e for _, e in note_entities if e])
@@ -123,6 +129,16 @@ def get_case(case_id: CaseId, principal: CurrentUser, state: State) -> dict[str,
         for note, (text, entity_id) in zip(notes, note_entities, strict=True)
     ]
     return data
+
+
+@router.put("/{case_id}/policy")
+def set_policy(
+    case_id: CaseId, body: CasePolicy, principal: CurrentUser, state: State
+) -> dict[str, Any]:
+    """Only the case's owner decides whether personal details are masked for
+    everyone reading entities in the case; the choice is audited."""
+    state.access.cases.set_masking(principal, case_id, body.mask_sensitive)
+    return {"mask_sensitive": body.mask_sensitive}
 
 
 @router.post("/{case_id}/members", status_code=201)

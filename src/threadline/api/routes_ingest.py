@@ -5,14 +5,17 @@ entities, problems) and the ingest itself, with the same form fields as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, UploadFile
 
+from threadline.access.audit import Action
 from threadline.api.deps import CurrentUser, State
 from threadline.api.ingest_preview import preview
 from threadline.api.rules import require_ingest
 from threadline.api.uploads import saved_upload
+from threadline.ingest.isolated import run_isolated
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
@@ -64,12 +67,13 @@ Upload = Annotated[IngestForm, Depends(ingest_form)]
 
 
 @router.post("/preview")
-def ingest_preview(principal: CurrentUser, form: Upload) -> dict[str, Any]:
+def ingest_preview(principal: CurrentUser, state: State, form: Upload) -> dict[str, Any]:
     """What an ingest of this file would load, from its first rows; nothing
-    is written."""
+    is written. Read in a worker under the upload limits, like an ingest."""
     require_ingest(principal)
     with saved_upload(form.file, form.mapping) as upload:
-        return preview(
+        job = partial(
+            preview,
             upload.path,
             upload.path.name,
             form.dataset,
@@ -81,6 +85,10 @@ def ingest_preview(principal: CurrentUser, form: Upload) -> dict[str, Any]:
             encoding=form.encoding,
             sheet=form.sheet,
         )
+        result: dict[str, Any] = run_isolated(
+            job, limits=state.settings.upload_limits, what=upload.path.name
+        )
+        return result
 
 
 @router.post("")
@@ -105,8 +113,16 @@ def ingest(
             encoding=form.encoding,
             sheet=form.sheet,
             on_error=on_error,
+            isolate=state.settings.upload_limits,
         )
     data = report.to_dict()
+    keep = ("source", "sha256", "format", "records", "entities", "statements", "rejected")
+    state.access.audit.log.append(
+        principal.name,
+        Action.INGEST,
+        target=report.dataset,
+        details={key: data[key] for key in keep if key in data},
+    )
     if report.rejects_path is not None:
         # where the rejected rows are, inside the workspace, not the server's path
         data["rejects_path"] = report.rejects_path.name

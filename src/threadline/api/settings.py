@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from threadline.access import AccessSettings
 from threadline.errors import InputError
+from threadline.ingest.isolated import WorkerLimits
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class ApiSettings:
     #: when the log has grown since the last one, and once more at shutdown)
     checkpoint_every: float = 600.0
     login_queue: int = 16
+    #: uploads are read in a worker process under these limits (memory,
+    #: CPU and wall-clock time): a hostile file stops its worker, not the server
+    upload_limits: WorkerLimits = field(default_factory=WorkerLimits)
 
 
 def _env_int(name: str, default: int) -> int:

@@ -26,6 +26,7 @@ from threadline.cli import (
     graph_cmds,
     graph_network_cmds,
     resolve_cmds,
+    retention_cmds,
     serve_cmds,
     workspace_cmds,
 )
@@ -73,6 +74,17 @@ GROUPS: list[Group] = [
         "List and drop datasets.",
         [Command("drop", workspace_cmds.datasets_drop)],
         default=workspace_cmds.datasets_list,
+    ),
+    Group(
+        "retention",
+        "How long each dataset's loads are kept, and the sweep that removes older ones.",
+        [
+            Command("show", retention_cmds.retention_show),
+            Command("set", retention_cmds.retention_set),
+            Command("clear", retention_cmds.retention_clear),
+            Command("sweep", retention_cmds.retention_sweep),
+        ],
+        no_args_is_help=True,
     ),
     Group(
         "users",

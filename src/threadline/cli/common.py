@@ -89,7 +89,7 @@ def record_read(
     or else the local login with an analyst's rights."""
     from threadline.access import AccessControl, Action, Principal
     from threadline.access.db import embedded_url
-    from threadline.errors import UserNotFound
+    from threadline.errors import AccessError, UserNotFound
 
     home = workspace_path()
     url = os.environ.get("THREADLINE_DB") or embedded_url(home)
@@ -100,10 +100,30 @@ def record_read(
             reader = access.accounts.get(operator, login).principal()
         except UserNotFound:
             reader = Principal.local_reader(login)
-        access.audit.record_cli(
-            reader, Action(action), case_id=case, purpose=purpose, target=target,
-            details=details,
-        )  # fmt: skip
+        try:
+            access.audit.record_cli(
+                reader, Action(action), case_id=case, purpose=purpose, target=target,
+                details=details,
+            )  # fmt: skip
+        except AccessError as exc:
+            refusal = {"reason": str(exc)[:500], "command": action}
+            access.audit.log.append(reader.name, Action.REFUSED, target=target, details=refusal)
+            raise
+
+
+def record_change(action: str, target: str, details: dict[str, Any] | None = None) -> None:
+    """Record a change made from this terminal (an ingest, a dropped dataset,
+    a retention setting or sweep) under the local account, after it is
+    made (a change needs no purpose: it is the operator's own data)."""
+    from threadline.access import AccessControl, Action
+    from threadline.access.db import embedded_url
+
+    home = workspace_path()
+    url = os.environ.get("THREADLINE_DB") or embedded_url(home)
+    with AccessControl(url, home=home) as access:
+        access.audit.log.append(
+            local_operator().name, Action(action), target=target, details=details
+        )
 
 
 def catch_up_index(ws: Workspace) -> None:

@@ -3,7 +3,8 @@ uvicorn. Thin, like every command: find the workspace, build the app, run."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -45,5 +46,26 @@ def serve(
         f"Threadline on [bold]{where}[/bold] (API docs: {where}api/v1/docs); Ctrl+C stops",
         soft_wrap=True,
     )
+    config = uvicorn.Config(
+        application, host=host, port=port, log_level="info", access_log=access_log
+    )
     # the app's lifespan closes the workspace and the app database on shutdown
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=access_log)
+    _stopping_server_class()(config).run()
+
+
+def _stopping_server_class() -> type[Any]:
+    import uvicorn
+
+    from threadline.ingest.isolated import cancel_running
+
+    class StoppingServer(uvicorn.Server):
+        """On SIGTERM or Ctrl+C, end the workers reading uploads before
+        uvicorn waits for the requests in flight: an ingest still reading
+        its file is cancelled (nothing stored, a 503 to its sender) instead
+        of holding the shutdown for minutes."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            cancel_running()
+            super().handle_exit(sig, frame)
+
+    return StoppingServer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -19,8 +19,12 @@ from threadline.cli.common import (
     ingest_progress,
     open_workspace,
     out,
+    record_change,
 )
 from threadline.cli.options import JsonOpt, JsonReportOpt
+
+if TYPE_CHECKING:
+    from threadline.ingest.pipeline import IngestReport
 
 
 class OnErrorChoice(StrEnum):
@@ -122,6 +126,7 @@ def ingest(
             date_formats=format_map,
             progress=progress,
         )
+    record_change("ingest", report.dataset, _ingest_details(report))
     if as_json:
         emit_json(report.to_dict())
         return
@@ -139,6 +144,13 @@ def ingest(
     if report.dropped_values:
         where = f"; see {escape(str(report.rejects_path))}" if report.rejects_path else ""
         err.print(f"[yellow]Left out {report.dropped_values:,} bad values[/yellow]{where}")
+
+
+def _ingest_details(report: IngestReport) -> dict[str, Any]:
+    """What the audit log keeps of an ingest: the file and its counts."""
+    data = report.to_dict()
+    keep = ("source", "sha256", "format", "records", "entities", "statements", "rejected")
+    return {key: data[key] for key in keep if key in data}
 
 
 def _pairs(option: str, items: list[str] | None) -> dict[str, str] | None:
@@ -206,6 +218,7 @@ def datasets_drop(
     """Remove a dataset and everything loaded into it."""
     with open_workspace() as ws:
         ws.drop_dataset(name)
+    record_change("dataset.drop", name)
     err.print(f"Dropped dataset [bold]{escape(name)}[/bold]")
 
 

@@ -44,6 +44,25 @@ class DatasetInfo:
     last_ingest: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ExpiredIngest:
+    """An ingest removed by a retention sweep: which file, when it was
+    loaded, and how many statements went with it."""
+
+    dataset: str
+    source: str
+    finished_at: datetime
+    statements: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "source": self.source,
+            "finished_at": self.finished_at.isoformat(),
+            "statements": self.statements,
+        }
+
+
 class ArrowConvertible(Protocol):
     def to_arrow(self) -> pa.Table: ...
 
@@ -230,6 +249,23 @@ class StatementStore(abc.ABC):
     def drop_dataset(self, name: str) -> None:
         """Remove a dataset and its statements (``DatasetNotFound`` if there
         is none); the entities it touched go on the index queue."""
+
+    @abc.abstractmethod
+    def retention(self) -> dict[str, int]:
+        """Days of retention by dataset, for the datasets that have one."""
+
+    @abc.abstractmethod
+    def set_retention(self, dataset: str, days: int | None) -> None:
+        """Keep ``dataset``'s ingests for ``days`` (None: until dropped)."""
+
+    @abc.abstractmethod
+    def expire_ingests(
+        self, dataset: str, loaded_before: datetime, *, dry_run: bool = False
+    ) -> list[ExpiredIngest]:
+        """Remove the live ingests of ``dataset`` finished before
+        ``loaded_before`` (a retention sweep), with their statements; the
+        entities they touched go on the index queue; a dataset left with no
+        ingest is removed. ``dry_run`` only lists them."""
 
     @abc.abstractmethod
     def collect_garbage(self) -> int:

@@ -8,6 +8,7 @@ or is killed leaves the store as it was; the dead rows go at the next open
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,14 @@ import pyarrow as pa
 
 from threadline.errors import DatasetNotFound, WorkspaceError
 from threadline.model.statements import EntityValues, StatementRow
-from threadline.store.base import DatasetInfo, ResolutionTables, StatementStore
+from threadline.store.base import DatasetInfo, ExpiredIngest, ResolutionTables, StatementStore
 from threadline.store.duckdb.ingest import DuckDBIngest
 from threadline.store.duckdb.links import read_link_edges, read_link_nodes
 from threadline.store.duckdb.sql import sql_list
 from threadline.store.duckdb.tables import DDL, SCHEMA_VERSION
+
+#: the meta key prefix of a dataset's retention in days
+_RETENTION = "retention_days:"
 
 ROW_COLUMNS = ", ".join(StatementRow.__slots__)
 
@@ -290,6 +294,7 @@ class DuckDBStore(StatementStore):
                 "UPDATE ingests SET state = 'dropped' WHERE dataset = ? AND state = 'live'", [name]
             )
             con.execute("DELETE FROM datasets WHERE name = ?", [name])
+            self.set_retention(name, None)  # a new dataset of that name starts afresh
             self.set_meta("generation", str(self.generation + 1))
             con.commit()
         except BaseException:
@@ -297,6 +302,59 @@ class DuckDBStore(StatementStore):
             self.forget_generation()
             raise
         self.collect_garbage()
+
+    def retention(self) -> dict[str, int]:
+        rows = self.con.execute(
+            "SELECT d.name, m.value FROM datasets d JOIN meta m ON m.key = ? || d.name "
+            "WHERE m.value <> '' ORDER BY d.name",
+            [_RETENTION],
+        ).fetchall()
+        return {name: int(value) for name, value in rows}
+
+    def set_retention(self, dataset: str, days: int | None) -> None:
+        self.set_meta(_RETENTION + dataset, "" if days is None else str(days))
+
+    def expire_ingests(
+        self, dataset: str, loaded_before: datetime, *, dry_run: bool = False
+    ) -> list[ExpiredIngest]:
+        # finished_at is stored naive, in the machine's local time
+        cutoff = loaded_before.astimezone().replace(tzinfo=None)
+        rows = self.con.execute(
+            "SELECT id, source, finished_at, statements FROM ingests "
+            "WHERE dataset = ? AND state = 'live' AND finished_at < ? ORDER BY finished_at, id",
+            [dataset, cutoff],
+        ).fetchall()
+        expired = [ExpiredIngest(dataset, r[1], r[2].astimezone(), int(r[3])) for r in rows]
+        if dry_run or not rows:
+            return expired
+        ids = [r[0] for r in rows]
+        con = self.con
+        con.execute(
+            "INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
+            "WHERE ingest_id IN (SELECT unnest(?::BIGINT[]))",
+            [ids],
+        )
+        con.begin()
+        try:
+            con.execute(
+                "UPDATE ingests SET state = 'dropped' WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                [ids],
+            )
+            con.execute(
+                "DELETE FROM datasets WHERE name = ? AND NOT EXISTS "
+                "(SELECT 1 FROM ingests WHERE dataset = ? AND state = 'live')",
+                [dataset, dataset],
+            )
+            self.set_meta("generation", str(self.generation + 1))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            self.forget_generation()
+            raise
+        if not self.has_dataset(dataset):
+            self.set_retention(dataset, None)  # a new dataset of that name starts afresh
+        self.collect_garbage()
+        return expired
 
     # -- the link graph -------------------------------------------------------------
 

@@ -22,6 +22,34 @@ function sortProps(names) {
   });
 }
 
+// A masked personal detail: a button that asks for the reason, then shows the
+// value (the reveal is recorded, with the reason, before the value comes back).
+function maskedCell(prop, item) {
+  const cell = el('td', { className: 'value masked' });
+  const ask = el('button', { type: 'button', className: 'link', text: 'masked · reveal', title: 'Show this value (recorded with your reason)' });
+  ask.addEventListener('click', () => {
+    const reason = el('input', { type: 'text', placeholder: 'why you need it', maxLength: 1000, 'aria-label': 'Reason' });
+    const form = el('form', { className: 'reveal' }, reason, el('button', { type: 'submit', text: 'Show' }));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!reason.value.trim()) { reason.focus(); return; }
+      try {
+        const shown = await api(`/entities/${encodeURIComponent(entity.id)}/reveal`, {
+          method: 'POST',
+          json: { property: prop, ref: item.ref, reason: reason.value, ...scopeParams() },
+        });
+        fill(cell, el('span', { text: shown.value, title: `revealed: ${reason.value}` }));
+      } catch {
+        // shown by the wrapper
+      }
+    });
+    fill(cell, form);
+    reason.focus();
+  });
+  fill(cell, ask);
+  return cell;
+}
+
 function renderProperties(data) {
   const merged = (data.members || []).length > 1;
   const rows = [];
@@ -32,7 +60,7 @@ function renderProperties(data) {
       const item = typeof v === 'object' && v !== null ? v : { value: v };
       rows.push(el('tr', { className: i === 0 ? 'group-start' : '' },
         el('td', { className: 'prop', title: prop, text: i === 0 ? propLabel(prop) : '' }),
-        el('td', { className: 'value', text: item.value }),
+        item.masked ? maskedCell(prop, item) : el('td', { className: 'value', text: item.value }),
         el('td', {}, item.dataset ? el('span', { className: 'chip', text: item.dataset }) : ''),
         el('td', { className: 'source', title: item.source || '', text: item.source || '' }),
         el('td', { className: 'num', text: item.source_line ?? item.line ?? '' }),
