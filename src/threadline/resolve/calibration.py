@@ -120,8 +120,11 @@ def fit_mixture(weights: Floats, start: Floats) -> Calibration | None:
     probs = _e_step(grid, share, mu1, sd1, mu0, sd0)
     # The mixture's Gaussians misjudge the tails where a component is far
     # from Gaussian; the model's own posterior misjudges correlated
-    # evidence. Their mean was better calibrated than either on every
-    # benchmark dataset (bench/RESULTS.md, "Resolution calibration").
+    # evidence. Their mean did best of the three over the benchmark
+    # datasets taken together (the mixture alone over-merged the
+    # multi-source demo world, the model alone merged none of RLdata500 at
+    # 0.95); the mean of their log-odds kept the mixture's overconfidence.
+    # Figures: bench/RESULTS.md, "Resolution calibration".
     probs = 0.5 * (probs + 1.0 / (1.0 + np.exp2(-grid)))
     # Gaussian tails can turn back (a wide non-match component outlasts a
     # narrow match one at high weights): never less likely with more evidence.
