@@ -210,9 +210,7 @@ class Workspace:
             date_formats=dict(date_formats or {}),
         )
         if isolate is None:
-            report = ingest_file(
-                self.store, Path(path), options, self.path / REJECTS_DIR, progress
-            )
+            report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
         else:
             report = self._ingest_isolated(Path(path), options, isolate)
         self._update_index()
