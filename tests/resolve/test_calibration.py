@@ -9,10 +9,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from resolve_helpers import company, crowd, person, write_ftm
 
 from threadline.demo.sources import DEMO_SOURCES
+from threadline.resolve.calibration import expected_quality, fit_mixture, fit_prior, posterior
 from threadline.resolve.resolver import ResolveOptions
 from threadline.workspace import Workspace
 
@@ -140,3 +142,36 @@ def test_match_finds_the_transliterated_name(reviewer: Workspace, tmp_path: Path
     wanted = reviewer.resolution.canonical_id("reg-ok")
     found = {c.canonical_id for c in result.candidates} | {c.entity_id for c in result.candidates}
     assert wanted in found, result.to_dict()
+
+
+def test_prior_fixed_point_recovers_the_share_of_matches() -> None:
+    """500 matches with strong evidence among 10 million pairs, and 20,000
+    blocked non-matches with evidence against: from a prior a thousand times
+    too low, the fitted prior is the true share of matches."""
+    factors = np.concatenate([np.full(500, 30.0), np.full(20_000, -5.0)])
+    fitted = fit_prior(factors, 1e7, 5e-8)
+    assert fitted == pytest.approx(500 / 1e7, rel=0.02)
+    assert posterior(factors, fitted)[:500].min() > 0.99
+
+
+def test_mixture_is_monotone_and_needs_enough_matches() -> None:
+    rng = np.random.default_rng(3)
+    weights = np.concatenate([rng.normal(15, 4, 300), rng.normal(-15, 6, 3000)])
+    start = (weights > 0).astype(np.float64)
+    fitted = fit_mixture(weights, start)
+    assert fitted is not None
+    assert list(fitted.probabilities) == sorted(fitted.probabilities)
+    assert fitted.apply(np.array([-30.0]))[0] < 0.01 < 0.99 < fitted.apply(np.array([25.0]))[0]
+    assert fitted.weight_for(0.5) < fitted.weight_for(0.9)
+    # a handful of likely matches is no component to fit
+    assert fit_mixture(weights, np.where(weights > 24, 1.0, 0.0)) is None
+
+
+def test_expected_quality_of_merges_and_review_band() -> None:
+    probs = np.array([0.99, 0.9, 0.8, 0.4, 0.2, 0.05])
+    quality = expected_quality(probs, merge=0.7, review=0.1)
+    assert quality["expected_merge_precision"] == pytest.approx(0.8967, abs=1e-4)
+    assert quality["expected_merge_recall"] == pytest.approx(2.69 / 3.29, abs=1e-4)
+    assert quality["expected_review_precision"] == pytest.approx(0.3)
+    assert quality["expected_recall_with_review"] == 1.0
+    assert expected_quality(np.array([]), 0.7, 0.1)["expected_merge_precision"] is None
