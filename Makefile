@@ -28,7 +28,7 @@ demo: setup
 	$(BIN)/threadline -w demo-workspace resolve
 	$(BIN)/threadline -w demo-workspace graph stats
 
-# Regenerate the bundled demo data (deterministic; tests/test_demo_data.py
+# Regenerate the bundled demo data (deterministic; tests/demo/test_demo_data.py
 # fails when the shipped files differ from what the generator writes).
 demo-data: setup
 	$(BIN)/python tools/generate_demo.py src/threadline/demo/data

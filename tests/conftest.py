@@ -1,136 +1,68 @@
-"""Shared fixtures: fresh workspaces and small helpers to write input files
-and to compare what the store holds with what FollowTheMoney itself makes.
+"""Fixtures shared by the whole suite, and the fixture policy.
 
-Helpers are exposed as session-scoped fixtures (they are plain functions), so
-Hypothesis tests may use them without the function-scoped-fixture health
-check complaining."""
+Layout: ``tests/<package>/`` tests ``src/threadline/<package>/`` (access,
+api, cli, demo, export, graph, ingest, model, resolve, search, store, web);
+``tests/e2e/`` runs the whole product as a user does (a real ``threadline``
+process, a browser); ``tests/bench/`` tests the benchmark input generators;
+``tests/test_public_api.py`` tests the package root (``threadline.__all__``).
+tests/test_layout.py holds the suite to this.
+
+Which fixture for what:
+
+- ``stated_purpose`` (autouse): every test states ``TEST_PURPOSE`` in
+  $THREADLINE_PURPOSE for the command line's reads; a test of the refusal
+  without one deletes it with ``monkeypatch.delenv``.
+- ``workspace``: one fresh workspace for a test (closed after it);
+  ``make_workspace(name)`` when a test needs several.
+- ``cli(*args)``: the ``threadline`` command in process, through ``main()``
+  (exit code, stdout, stderr), stating a purpose for its reads. Use it for
+  any command-line behaviour; it is fast.
+- ``run_cli`` (``tests.helpers.cli``, also ``helpers.run_cli``): the real
+  installed command as its own process. Only where the process matters
+  (start-up, exit status seen by a shell, the demo end to end): it costs
+  seconds of imports.
+- ``helpers``: the plain functions of ``tests.helpers.ftm_mapping`` (and
+  ``run_cli``) as one session-scoped object, so Hypothesis tests may use them
+  without the function-scoped-fixture health check complaining.
+- ``db_url``: the application database, parametrised over the embedded SQLite
+  database and PostgreSQL (a fresh schema per test); use it for anything
+  stored in the app database. PostgreSQL runs skip where the server is
+  unreachable, except in CI.
+- ``api``, ``workspace_copy``, ``template_workspace``, ``pg_url``
+  (tests/api/conftest.py): the API app over a resolved copy of one
+  investigation built once per session; ``access``, ``people``, ``clock``
+  (tests/access/conftest.py): the access-control service and a case with its
+  members; ``resolved`` (tests/resolve/conftest.py); ``server`` and
+  ``chromium`` (tests/e2e/conftest.py): a real ``threadline serve``.
+
+Where things go: a fixture used by one folder lives in that folder's
+conftest.py, one used by several folders lives here. conftest.py files hold
+fixtures only. Anything else shared (builders, records, constants, run_cli)
+is a module of the ``tests.helpers`` package, imported as
+``from tests.helpers.X import ...``; no test imports another test module or
+a conftest."""
 
 from __future__ import annotations
 
-import copy
-import csv
-import logging
-import os
-import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.helpers.cli import TEST_PURPOSE, run_cli
+from tests.helpers.ftm_mapping import (
+    ftm_fragments,
+    ftm_map,
+    merge_fragments,
+    snapshot,
+    write_csv,
+    write_mapping,
+)
+from tests.helpers.pg_schema import app_db_url
 from threadline.workspace import Workspace
-
-#: entity id -> (schema name, {property: set of values})
-Snapshot = dict[str, tuple[str, dict[str, frozenset[str]]]]
-
-BIN = Path(sys.executable).parent
-
-
-def write_csv(
-    path: Path,
-    header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    delimiter: str = ",",
-) -> Path:
-    """Write a UTF-8 CSV (or TSV) the way a spreadsheet program would."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, delimiter=delimiter)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-    return path
-
-
-def write_mapping(
-    path: Path,
-    entities: dict[str, Any] | None = None,
-    *,
-    queries: list[dict[str, Any]] | None = None,
-    dataset: str = "ds",
-    csv_url: str = "data.csv",
-    filters: dict[str, Any] | None = None,
-    filters_not: dict[str, Any] | None = None,
-) -> Path:
-    """Write an ``ftm map`` mapping YAML: ``{dataset: {queries: [...]}}``.
-
-    Either give ``entities`` (one query) or full ``queries`` (``csv_url`` is
-    filled in where a query lacks one)."""
-    if queries is None:
-        assert entities is not None
-        query: dict[str, Any] = {"entities": entities}
-        if filters:
-            query["filters"] = filters
-        if filters_not:
-            query["filters_not"] = filters_not
-        queries = [query]
-    queries = [dict(q) for q in queries]
-    for q in queries:
-        q.setdefault("csv_url", csv_url)
-    path.write_text(
-        yaml.safe_dump({dataset: {"queries": queries}}, allow_unicode=True, sort_keys=False),
-        encoding="utf-8",
-    )
-    return path
-
-
-def snapshot(ws: Workspace, dataset: str | None = None) -> Snapshot:
-    """What the store holds: id -> (schema, {prop: values})."""
-    out: Snapshot = {}
-    for entity in ws.entities(dataset):
-        props = {name: frozenset(values) for name, values in entity.proxy.properties.items()}
-        out[entity.id] = (entity.schema.name, props)
-    return out
-
-
-def merge_fragments(entities: Iterable[Any]) -> Snapshot:
-    """Aggregate FtM entity fragments (proxies) by id, the way the store
-    aggregates statements: the union of each property's values."""
-    schemata: dict[str, set[str]] = {}
-    props: dict[str, dict[str, set[str]]] = {}
-    for proxy in entities:
-        schemata.setdefault(proxy.id, set()).add(proxy.schema.name)
-        merged = props.setdefault(proxy.id, {})
-        for name, values in proxy.properties.items():
-            merged.setdefault(name, set()).update(values)
-    out: Snapshot = {}
-    for eid, names in schemata.items():
-        assert len(names) == 1, f"FtM gave {eid} several schemata: {names}"
-        out[eid] = (names.pop(), {k: frozenset(v) for k, v in props[eid].items()})
-    return out
-
-
-def ftm_fragments(mapping_file: Path, csv_path: Path, dataset: str) -> list[Any]:
-    """Run FollowTheMoney's own mapping over ``csv_path``, in process, exactly
-    as ``ftm map -d DATASET`` does (``map_entities`` + ``Namespace.apply``);
-    returns the signed entity fragments in order."""
-    from banal import keys_values
-    from followthemoney import model
-    from followthemoney.cli.util import load_mapping_file
-    from followthemoney.namespace import Namespace
-
-    config = load_mapping_file(mapping_file)
-    ns = Namespace(dataset)
-    fragments = []
-    logging.getLogger("followthemoney").setLevel(logging.ERROR)
-    for meta in config.values():
-        for query in keys_values(meta, "queries", "query"):
-            query = copy.deepcopy(query)
-            query["csv_url"] = str(csv_path.resolve())
-            for entity in model.map_entities(query, key_prefix=dataset, dataset=dataset):
-                fragments.append(ns.apply(entity))
-    return fragments
-
-
-def ftm_map(mapping_file: Path, csv_path: Path, dataset: str) -> Snapshot:
-    """``ftm map -d DATASET`` in process, fragments aggregated by id."""
-    return merge_fragments(ftm_fragments(mapping_file, csv_path, dataset))
-
-
-#: the purpose the tests' command lines state for reading entity data
-TEST_PURPOSE = "automated tests"
 
 
 @pytest.fixture(autouse=True)
@@ -139,25 +71,6 @@ def stated_purpose(monkeypatch: pytest.MonkeyPatch) -> None:
     must (the process and its children see it); tests of the refusal
     without one remove it."""
     monkeypatch.setenv("THREADLINE_PURPOSE", TEST_PURPOSE)
-
-
-def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``threadline`` command as a real process, off a
-    terminal (as in a pipe or a cron job: rich's default width, no
-    ``$COLUMNS``). It costs seconds of imports; the ``cli`` fixture runs
-    ``main()`` in process instead."""
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "THREADLINE_WORKSPACE")}
-    env.setdefault("THREADLINE_PURPOSE", TEST_PURPOSE)
-    return subprocess.run(
-        [str(BIN / "threadline"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.fixture
@@ -217,7 +130,7 @@ def cli(
 
 @pytest.fixture(scope="session")
 def helpers() -> Any:
-    """The helper functions above, as one namespace object."""
+    """The helper functions of ``tests.helpers``, as one namespace object."""
     fns = (
         write_csv,
         write_mapping,
@@ -228,3 +141,12 @@ def helpers() -> Any:
         run_cli,
     )
     return SimpleNamespace(**{fn.__name__: fn for fn in fns})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The app database, once embedded (SQLite under ``tmp_path``) and once on
+    PostgreSQL (a fresh schema, dropped after): the access tests and the
+    ``users``/``audit`` commands run against both."""
+    with app_db_url(request.param, tmp_path, "test_access") as url:
+        yield url

@@ -1,5 +1,6 @@
 """Fixtures for access control: every test runs against the embedded SQLite
-database and against PostgreSQL (a fresh schema per test, dropped after).
+database and against PostgreSQL (a fresh schema per test, dropped after),
+through the ``db_url`` fixture of tests/conftest.py.
 
 PostgreSQL is expected at localhost:5432 (database ``test``, user
 ``postgres``, a superuser: tampering tests switch triggers off; override with
@@ -10,19 +11,11 @@ in CI ($CI set), where they fail: CI must not pass by skipping the server half.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from access_helpers import CHEAP_HASHER, PASSWORD, Clock, People
 
-from pg_schema import app_db_url
+from tests.helpers.access import CHEAP_HASHER, PASSWORD, Clock, People
 from threadline.access import AccessControl, AccessSettings, Principal, Role
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with app_db_url(request.param, tmp_path, "test_access") as url:
-        yield url
 
 
 @pytest.fixture

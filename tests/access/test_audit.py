@@ -8,10 +8,10 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from access_helpers import PASSWORD, People, raw_sql
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.helpers.access import PASSWORD, People, raw_sql
 from threadline.access import AccessControl, AccessSettings, Action, Principal, Role
 from threadline.access.audit import AuditEntry
 from threadline.access.tables import GENESIS_HASH

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from access_helpers import People
 
+from tests.helpers.access import People
 from threadline.access import AccessControl, Principal, Relation, Role
 from threadline.errors import CaseNotFound, InputError, PermissionDenied
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from access_helpers import raw_sql
 
+from tests.helpers.access import raw_sql
 from threadline.access import AccessControl, AccessSettings, Action, Principal
 from threadline.access.audit import AuditEntry
 from threadline.access.checkpoints import Checkpoint, Checkpoints

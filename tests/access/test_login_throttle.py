@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from access_helpers import PASSWORD, Clock
 
+from tests.helpers.access import PASSWORD, Clock
 from threadline.access import AccessControl, Action, Principal, Role
 from threadline.access.throttle import ADDRESS_FREE_FAILURES, FREE_FAILURES
 from threadline.errors import AuthenticationFailed, LoginThrottled

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Literal
 
 import pytest
-from access_helpers import CHEAP_HASHER, PASSWORD, Clock
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from tests.helpers.access import CHEAP_HASHER, PASSWORD, Clock
 from threadline.access import AccessControl, AccessSettings, Action, Principal, Role
 from threadline.access import tables as t
 from threadline.access.sessions import token_hash

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_helpers import Api, build_workspace, make_api
 
-from pg_schema import fresh_schema
+from tests.helpers.api import Api, build_workspace, make_api
+from tests.helpers.pg_schema import fresh_schema
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_helpers import API, PURPOSE, Api
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.helpers.api import API, PURPOSE, Api
 
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
 

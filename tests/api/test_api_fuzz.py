@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_helpers import Api, make_api
 from hypothesis import HealthCheck, given, settings
+
+from tests.helpers.api import Api, make_api
 
 EXAMPLES = int(os.environ.get("THREADLINE_FUZZ_EXAMPLES", "25"))
 #: ending the fuzzer's own session would turn every later call into a 401

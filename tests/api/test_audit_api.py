@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_helpers import PURPOSE, Api
-
+from tests.helpers.api import PURPOSE, Api
 from threadline.access import AuditEntry
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from api_helpers import API, OPERATOR, PASSWORD, PURPOSE, Api
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from tests.helpers.api import API, OPERATOR, PASSWORD, PURPOSE, Api
 from threadline.errors import InputError
 
 ANON, VIEWER, ANALYST, ADMIN = "anonymous", "viewer", "analyst", "admin"

@@ -4,7 +4,7 @@ and a change of membership applies on the next request."""
 
 from __future__ import annotations
 
-from api_helpers import Api
+from tests.helpers.api import Api
 
 
 def test_members_see_notes_and_entities(api: Api) -> None:

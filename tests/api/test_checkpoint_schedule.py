@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from api_helpers import API, PURPOSE, make_api
 from fastapi.testclient import TestClient
 
+from tests.helpers.api import API, PURPOSE, make_api
 from threadline.access.checkpoints import Checkpoint
 
 

@@ -9,8 +9,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from api_helpers import PURPOSE, Api
-
+from tests.helpers.api import PURPOSE, Api
 from threadline.search.base import SearchQuery
 
 SCOPE = {"purpose": PURPOSE}

@@ -10,7 +10,8 @@ import io
 import json
 
 import pytest
-from api_helpers import PURPOSE, Api
+
+from tests.helpers.api import PURPOSE, Api
 
 
 def rows_of(content: bytes) -> list[dict[str, str]]:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import API, PURPOSE, Api, make_api
+
+from tests.helpers.api import API, PURPOSE, Api, make_api
 
 UPLOAD_LIMIT = 64 * 1024
 CSV = (

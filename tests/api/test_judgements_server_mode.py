@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import PEOPLE, PURPOSE, Api, api_settings, make_api
 from fastapi.testclient import TestClient
 
-from pg_schema import app_db_url
+from tests.helpers.api import PEOPLE, PURPOSE, Api, api_settings, make_api
+from tests.helpers.pg_schema import app_db_url
 from threadline.access.audit import Action
 from threadline.access.trail import AuditTrail
 from threadline.api import create_app

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_helpers import PURPOSE, Api
+from tests.helpers.api import PURPOSE, Api
 
 OLENA = "/entities/p-olena"
 PERSONAL = {"birthDate", "idNumber", "address", "phone", "email"}

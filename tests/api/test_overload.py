@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import API, PASSWORD, PURPOSE, Api, make_api
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from tests.helpers.api import API, PASSWORD, PURPOSE, Api, make_api
 from threadline.api.shedding import InFlightLimit
 
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_helpers import OPERATOR, PASSWORD, PURPOSE, Api, make_api
+
+from tests.helpers.api import OPERATOR, PASSWORD, PURPOSE, Api, make_api
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_helpers import API, OPERATOR, PASSWORD, PURPOSE, Api, make_api
 
+from tests.helpers.api import API, OPERATOR, PASSWORD, PURPOSE, Api, make_api
 from threadline.access import Role
 
 

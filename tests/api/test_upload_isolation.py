@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import PURPOSE, Api, make_api
 
+from tests.helpers.api import PURPOSE, Api, make_api
 from threadline.ingest.isolated import WorkerLimits
 
 TIGHT = WorkerLimits(memory=4 * 1024 * 1024, cpu_seconds=30, wall_seconds=60.0)

@@ -1,9 +1,12 @@
-"""Browser tests: a real ``threadline serve`` over the bundled demo
-investigation, driven by Playwright through Debian's Chromium.
+"""Whole-product tests, run as a user runs Threadline: the demo built and
+queried through the real ``threadline`` process (test_demo_e2e.py), and
+browser tests against a real ``threadline serve`` over the bundled demo
+investigation, driven by Playwright through Debian's Chromium (fixtures
+below, started only by the tests that ask for them).
 
 The server runs as its own process, as an analyst would start it; accounts
 are made with ``threadline users add`` before it starts. Chromium is
-installed by ``make test`` (apt); without it these tests skip on a
+installed by ``make test`` (apt); without it the browser tests skip on a
 developer's machine and fail in CI ($CI), so a green CI run always includes
 them."""
 
@@ -15,8 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import ACCOUNTS, CHROMIUM, PASSWORD, THREADLINE, Server, free_port, wait_until_up
 
+from tests.helpers.e2e import (
+    ACCOUNTS,
+    CHROMIUM,
+    PASSWORD,
+    THREADLINE,
+    Server,
+    free_port,
+    wait_until_up,
+)
 from threadline.access import AccessControl
 from threadline.access.policy import Principal
 from threadline.demo.sources import DEMO_SOURCES

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import PASSWORD, SCREENSHOTS, Server
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.helpers.e2e import PASSWORD, SCREENSHOTS, Server
 
 # a shared 2-core CI machine: give each expectation time
 expect.set_options(timeout=20_000)

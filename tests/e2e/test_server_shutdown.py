@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from e2e_helpers import PASSWORD, THREADLINE, free_port, wait_until_up
 
+from tests.helpers.e2e import PASSWORD, THREADLINE, free_port, wait_until_up
 from threadline.access import AccessControl
 from threadline.access.policy import Principal
 from threadline.workspace import Workspace

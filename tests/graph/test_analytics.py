@@ -10,11 +10,11 @@ import random
 import networkx as nx
 import numpy as np
 import pytest
-from analytics_helpers import TYPES, Edge, build, cliques, multigraphs, node_id, to_networkx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from networkx.algorithms.community import modularity as nx_modularity
 
+from tests.helpers.analytics import TYPES, Edge, build, cliques, multigraphs, node_id, to_networkx
 from threadline.errors import GraphError
 from threadline.graph.analytics import (
     MEASURES,

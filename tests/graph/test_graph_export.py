@@ -15,8 +15,16 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from export_helpers import CYRILLIC, MARKUP, NASTY, PUNCT, edge_rows, make_chain, make_graph
 
+from tests.helpers.graph_export import (
+    CYRILLIC,
+    MARKUP,
+    NASTY,
+    PUNCT,
+    edge_rows,
+    make_chain,
+    make_graph,
+)
 from threadline.errors import GraphError, InputError
 from threadline.graph import export
 from threadline.graph.export import (

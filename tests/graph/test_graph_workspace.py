@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ftm_records import ent, write_ftm
+from tests.helpers.ftm_records import ent, write_ftm
 from threadline.cli.app import app
 from threadline.errors import EntityNotFound, InputError
 from threadline.graph.filters import EdgeFilter

@@ -4,8 +4,8 @@ missing percentages, parallel and dated edges."""
 from __future__ import annotations
 
 import pytest
-from graph_builder import E, build
 
+from tests.helpers.graph import E, build
 from threadline.errors import GraphError
 from threadline.graph.filters import EdgeFilter
 from threadline.graph.ownership import holdings, owners

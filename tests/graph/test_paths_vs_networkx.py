@@ -9,10 +9,10 @@ import itertools
 import math
 
 import networkx as nx
-from graph_builder import E, build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.graph import E, build
 from threadline.graph.filters import EdgeFilter
 from threadline.graph.ownership import owners
 from threadline.graph.paths import Path, all_paths, neighbours, shortest_path

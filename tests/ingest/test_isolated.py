@@ -6,9 +6,9 @@ come back as they are."""
 
 from __future__ import annotations
 
-import isolated_jobs as jobs
 import pytest
 
+from tests.helpers import isolated_jobs as jobs
 from threadline.errors import InputError
 from threadline.ingest.isolated import WorkerLimits, run_isolated
 

@@ -5,20 +5,17 @@ default thresholds; the reviewer's cases of issue 13."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from resolve_helpers import company, crowd, person, write_ftm
 
+from tests.helpers.resolve import company, crowd, person, write_ftm
 from threadline.demo.sources import DEMO_SOURCES
 from threadline.resolve.calibration import expected_quality, fit_mixture, fit_prior, posterior
 from threadline.resolve.resolver import ResolveOptions
 from threadline.workspace import Workspace
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 
 def _binned(
@@ -35,7 +32,7 @@ def _binned(
 
 
 def test_probabilities_match_observed_rates_on_generated_people(tmp_path: Path) -> None:
-    from gen_people import generate  # bench/gen_people.py, a seed not used elsewhere
+    from gen_people import generate  # bench/ is on the test path; a seed used nowhere else
 
     entities, truth = generate(1500, seed=31)
     ws = Workspace.init(tmp_path / "ws")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from nomenklatura.resolver.edge import Edge
-from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
+from tests.helpers.resolve import COBALT, PETROV, crowd, write_ftm
 from threadline.errors import InputError, JudgementError
 from threadline.workspace import Workspace
 

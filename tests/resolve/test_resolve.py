@@ -8,8 +8,8 @@ import io
 from pathlib import Path
 
 import pytest
-from resolve_helpers import COBALT, PETROV, company, crowd, person, write_ftm
 
+from tests.helpers.resolve import COBALT, PETROV, company, crowd, person, write_ftm
 from threadline.errors import JudgementError, ResolveError
 from threadline.resolve.resolver import ResolveOptions
 from threadline.workspace import Workspace

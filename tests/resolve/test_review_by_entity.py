@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from resolve_helpers import company, write_ftm
 
+from tests.helpers.resolve import company, write_ftm
 from threadline.errors import JudgementError
 from threadline.resolve.judgements import Judgement
 from threadline.resolve.resolver import Resolution

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from resolve_helpers import COBALT, PETROV, crowd, write_ftm
 
+from tests.helpers.resolve import COBALT, PETROV, crowd, write_ftm
 from threadline.resolve.resolver import ResolveOptions
 from threadline.workspace import Workspace
 

@@ -1,5 +1,5 @@
 """Generate the CLI reference (docs/cli.md) from the commands' own help, so
-the two cannot drift apart: ``tests/test_docs.py`` fails when they differ.
+the two cannot drift apart: ``tests/cli/test_docs.py`` fails when they differ.
 
     python -m threadline.cli.docs > docs/cli.md
 """

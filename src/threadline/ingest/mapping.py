@@ -4,7 +4,7 @@ We compile a mapping with FollowTheMoney's own ``QueryMapping`` (so the YAML
 means exactly what it means to ``ftm map``) and then run it row by row without
 building ``EntityProxy`` objects: value cleaning is memoised per distinct raw
 value, and ids are signed with the dataset namespace exactly as ``ftm map``
-signs them. ``tests/test_mapping_equivalence.py`` checks the output against
+signs them. ``tests/ingest/test_mapping_equivalence.py`` checks the output against
 ``ftm map`` on random tables; keep it green when touching this file.
 """
 

@@ -1,5 +1,5 @@
 """Fast paths for the most common values FtM cleans, returning exactly what
-FollowTheMoney would (checked against it in ``tests/test_fastclean.py``).
+FollowTheMoney would (checked against it in ``tests/model/test_fastclean.py``).
 
 Profiling a registry ingest showed FtM's date parser at ~20 µs a value and
 namespace signing at ~9 µs an id; both dominate a mapping run. Anything not

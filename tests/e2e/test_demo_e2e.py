@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
-BIN = Path(sys.executable).parent / "threadline"
+from tests.helpers.cli import run_cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    # the real command, stating a purpose for its reads as a user must
-    env = {**os.environ, "THREADLINE_PURPOSE": "automated tests"}
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, check=False, env=env)
+    # the real command, stating the tests' purpose for its reads as a user must
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Helpers shared by the access tests (fixtures are in conftest.py)."""
+"""Helpers shared by the access tests (fixtures are in tests/access/conftest.py)."""
 
 from __future__ import annotations
 

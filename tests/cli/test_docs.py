@@ -10,7 +10,7 @@ import typer
 from threadline.cli.app import app
 from threadline.cli.docs import render
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def test_cli_reference_is_up_to_date() -> None:

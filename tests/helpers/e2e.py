@@ -1,5 +1,5 @@
 """What the browser tests share: the server and account settings, and the
-helpers that start ``threadline serve`` (see conftest.py for the fixtures)."""
+helpers that start ``threadline serve`` (see tests/e2e/conftest.py for the fixtures)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ftm_records import ent, write_ftm
+from tests.helpers.ftm_records import ent, write_ftm
 
 FIRST = [
     "Anna",

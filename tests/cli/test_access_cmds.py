@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from access_helpers import raw_sql
 from typer.testing import CliRunner
 
+from tests.helpers.access import raw_sql
 from threadline.access import AccessControl
 from threadline.access.db import embedded_url
 from threadline.cli.app import app

@@ -1,6 +1,6 @@
-"""Helpers shared by the API tests (fixtures are in conftest.py): a small
-investigation in FtM JSON lines, the people who use it, and a client that
-logs them in.
+"""Helpers shared by the API tests (fixtures are in tests/api/conftest.py):
+a small investigation in FtM JSON lines, the people who use it, and a client
+that logs them in.
 
 The data: an ownership chain from a person to a supplier of a ministry (for
 the graph), a person with personal details and a company with a hostile
@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ftm_records import ent, write_ftm
+from tests.helpers.ftm_records import ent, write_ftm
 from threadline.access import AccessControl, AccessSettings, Principal, Role
 from threadline.access.settings import utc_now
 from threadline.api import ApiSettings
