@@ -151,8 +151,10 @@ def main() -> None:
             results = asyncio.run(drive(args, port, proc.pid, [t for _, t in queries]))
     summary = {"n": args.n, "cpus": psutil.cpu_count(), **results}
     print(json.dumps(summary, indent=2))
+    out = Path(__file__).resolve().parent / "out"  # gitignored
     with contextlib.suppress(OSError):
-        Path("bench-overload.json").write_text(json.dumps(summary, indent=2))
+        out.mkdir(exist_ok=True)
+        (out / "overload.json").write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

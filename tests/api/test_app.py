@@ -95,11 +95,13 @@ def test_serve_command_runs_the_app(
 
     served: dict[str, Any] = {}
 
-    def run(app: Any, host: str, port: int, log_level: str, access_log: bool) -> None:
-        served.update(app=app, host=host, port=port, access_log=access_log)
-        app.state.threadline.close()
+    def run(server: Any, sockets: Any = None) -> None:
+        config = server.config
+        served.update(app=config.app, host=config.host, port=config.port)
+        served.update(access_log=config.access_log, server=server)
+        config.app.state.threadline.close()
 
-    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     copy = tmp_path / "ws"
     shutil.copytree(template_workspace, copy)
     # an index of an older format: rebuilt before serving, with progress
@@ -112,6 +114,7 @@ def test_serve_command_runs_the_app(
         assert ws.search("Ivan Petrov")
     assert (served["host"], served["port"]) == ("127.0.0.1", 9999)
     assert served["access_log"] is False  # the audit log records the looks
+    assert isinstance(served["server"], uvicorn.Server)  # the one that cancels uploads on stop
     assert "http://127.0.0.1:9999/" in err
     code, _, err = cli("-w", str(copy), "serve", "--db", "mysql://x@y/z")
     assert code == 10

@@ -26,6 +26,7 @@ from threadline.access import AccessControl, AccessSettings, Principal, Role
 from threadline.access.settings import utc_now
 from threadline.api import ApiSettings
 from threadline.api.state import AppState
+from threadline.resolve.resolver import ResolveOptions
 from threadline.workspace import Workspace
 
 PASSWORD = "correct horse battery"
@@ -141,7 +142,9 @@ def build_workspace(path: Path) -> None:
         ws.ingest(write_ftm(path.parent / "registry.ftm.json", REGISTRY), dataset="registry")
         ws.ingest(write_ftm(path.parent / "leak.ftm.json", LEAK), dataset="leak")
         ws.ingest(write_ftm(path.parent / "crowd.ftm.json", crowd()), dataset="crowd")
-        ws.resolve()
+        # thresholds of the pre-calibration defaults: these cases were written
+        # so that some pairs merge and some wait in the review queue
+        ws.resolve(ResolveOptions(merge_threshold=0.95, review_threshold=0.5))
         ws.graph()
 
 

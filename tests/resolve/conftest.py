@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.resolve import COBALT, PETROV, crowd, write_ftm
+from threadline.resolve.resolver import ResolveOptions
 from threadline.workspace import Workspace
 
 
@@ -18,6 +19,8 @@ def resolved(tmp_path: Path) -> Iterator[Workspace]:
     ws = Workspace.init(tmp_path / "ws")
     ws.ingest(write_ftm(tmp_path / "crowd.ftm.json", crowd()), dataset="crowd")
     ws.ingest(write_ftm(tmp_path / "cases.ftm.json", PETROV + COBALT), dataset="cases")
-    ws.resolve()
+    # thresholds of the pre-calibration defaults: the cases were written so
+    # that some pairs merge and some wait in the review queue
+    ws.resolve(ResolveOptions(merge_threshold=0.95, review_threshold=0.5))
     yield ws
     ws.close()

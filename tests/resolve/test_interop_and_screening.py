@@ -145,7 +145,9 @@ def test_cli_review_needs_a_terminal_and_match_prints_candidates(
     code, _, stderr = cli("-w", str(ws_dir), "match", str(tmp_path / "all.ftm.json"))
     assert code == 6
     assert "run `threadline resolve` first" in stderr
-    assert cli("-w", str(ws_dir), "resolve")[0] == 0
+    # the pre-calibration thresholds, so that some pairs wait for review
+    thresholds = ("--merge-threshold", "0.95", "--review-threshold", "0.5")
+    assert cli("-w", str(ws_dir), "resolve", *thresholds)[0] == 0
     code, _, stderr = cli("-w", str(ws_dir), "review", "--limit", "500")
     # stdin is not a terminal here: a clear pointer to the non-interactive way
     assert code == 6

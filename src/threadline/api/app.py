@@ -149,6 +149,11 @@ def create_app(
     _include_web(app)
     # the last added runs first: headers go on every answer, the 413 included
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
-    app.add_middleware(InFlightLimit, limit=settings.max_in_flight, max_lag=settings.max_loop_lag)
+    app.add_middleware(
+        InFlightLimit,
+        limit=settings.max_in_flight,
+        max_lag=settings.max_loop_lag,
+        min_rate=settings.shed_min_rate,
+    )
     app.add_middleware(SecurityHeaders)
     return app

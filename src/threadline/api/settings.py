@@ -35,6 +35,10 @@ class ApiSettings:
     #: 503: past it the server is behind, and queueing more only makes every
     #: answer later (bench/bench_overload.py)
     max_loop_lag: float = 0.1
+    #: ...but only while requests arrive at this many a second or more: one
+    #: analyst's few requests on a machine busy with other work are late
+    #: too, and are served (a browser page load makes about ten)
+    shed_min_rate: float = 20.0
     #: threads checking passwords, apart from the request threads, and logins
     #: allowed to wait for them before a 503
     login_threads: int = 1

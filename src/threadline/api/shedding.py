@@ -9,11 +9,14 @@ request that would only wait is answered at once with 503 and
 Two signals, either of which refuses a new request:
 
 - requests in flight (queued for a worker thread or running) at ``limit``;
-- the event loop running late by more than ``max_lag`` seconds. Short
-  requests (a search on an idle workspace) run on the loop itself, so past
-  capacity they never pile up as requests in flight but as bytes unread in
-  the sockets: the loop's lateness is what shows that queue. A refusal costs
-  a fraction of a search, so refusing lets the loop catch up.
+- the event loop running late by more than ``max_lag`` seconds while
+  requests arrive at ``min_rate`` a second or more. Short requests (a search
+  on an idle workspace) run on the loop itself, so past capacity they never
+  pile up as requests in flight but as bytes unread in the sockets: the
+  loop's lateness is what shows that queue. A refusal costs a fraction of a
+  search, so refusing lets the loop catch up. A late loop alone is not
+  enough: on a machine busy with other work (a resolve in another process)
+  one analyst's few requests are late too, and refusing them helps nobody.
 
 Every route counts alike; password hashing has a pool and a queue bound of
 its own (``login_pool``), so a flood of logins cannot fill these.
@@ -65,18 +68,40 @@ class LoopLag:
             self.late = max(late, self.late * 0.5)
 
 
+class ArrivalRate:
+    """Requests started over about the last second: this second's count plus
+    the previous second's, weighted by how much of it is still in the window."""
+
+    def __init__(self) -> None:
+        self._second = int(time.monotonic())
+        self._count = 0
+        self._previous = 0
+
+    def arrive(self) -> float:
+        now = time.monotonic()
+        second = int(now)
+        if second != self._second:
+            self._previous = self._count if second == self._second + 1 else 0
+            self._second, self._count = second, 0
+        self._count += 1
+        return self._count + self._previous * (1.0 - (now - second))
+
+
 class InFlightLimit:
-    """ASGI middleware: refuse with 503 when ``limit`` requests are in flight
-    or the loop is more than ``max_lag`` seconds late.
+    """ASGI middleware: refuse with 503 when ``limit`` requests are in flight,
+    or when the loop is more than ``max_lag`` seconds late while requests
+    arrive at ``min_rate`` a second or more.
 
     The counters are touched only on the event loop, so they need no lock.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, max_lag: float) -> None:
+    def __init__(self, app: ASGIApp, limit: int, max_lag: float, min_rate: float = 20.0) -> None:
         self.app = app
         self.limit = limit
         self.max_lag = max_lag
+        self.min_rate = min_rate
         self.lag = LoopLag()
+        self.arrivals = ArrivalRate()
         self.in_flight = 0
         self.refused = 0
 
@@ -85,7 +110,9 @@ class InFlightLimit:
             await self.app(scope, receive, send)
             return
         self.lag.start()
-        if self.in_flight >= self.limit or self.lag.late > self.max_lag:
+        rate = self.arrivals.arrive()
+        behind = self.lag.late > self.max_lag and rate >= self.min_rate
+        if self.in_flight >= self.limit or behind:
             self.refused += 1
             response = error_response(
                 503,

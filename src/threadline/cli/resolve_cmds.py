@@ -58,10 +58,10 @@ def resolve(
     ] = False,
     merge_threshold: Annotated[
         float, typer.Option(help="Merge pairs at or above this match probability.")
-    ] = 0.95,
+    ] = 0.7,  # ResolveOptions.merge_threshold (not imported: the CLI starts lazily)
     review_threshold: Annotated[
         float, typer.Option(help="Queue pairs at or above this probability for review.")
-    ] = 0.5,
+    ] = 0.1,  # ResolveOptions.review_threshold
     veto: Annotated[
         list[str] | None,
         typer.Option(
@@ -99,6 +99,12 @@ def resolve(
         f"{report.clusters:,} merged clusters, {report.review:,} pairs to review "
         "(`threadline review`)."
     )
+    if report.expected_merge_precision is not None:
+        err.print(
+            f"Expected precision of the merges {report.expected_merge_precision:.1%}, "
+            f"recall {report.expected_merge_recall or 0:.1%} "
+            f"({report.expected_recall_with_review or 0:.1%} if every pair to review is a match)."
+        )
     if report.skipped:
         err.print(f"Skipped {report.skipped:,} entities with no name or identifier to match on.")
     if report.refused_vetoed:

@@ -25,7 +25,7 @@ from splink.internals.database_api import DatabaseAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from threadline.errors import ResolveError
-from threadline.resolve import model_spec
+from threadline.resolve import calibration, model_spec
 from threadline.resolve.blocking import add_block_keys
 
 #: The comparisons' output names, in model order; each pair carries one match
@@ -55,6 +55,9 @@ SPARK_MASTER_ENV = "THREADLINE_SPARK_MASTER"
 DECONTAMINATION_ROUNDS = 3
 # Records used to correct u on a large input.
 DECONTAMINATION_SAMPLE = 30_000
+# The prior's calibration reads pairs down to this probability under the
+# trained model: far enough below any plausible correction of the prior.
+CALIBRATION_FLOOR = 1e-12
 # Expectation maximisation needs a sample of a block, not all of it.
 EM_MAX_PAIRS = 5e6
 # Analysts' "same" judgements refine the model once there are this many.
@@ -124,12 +127,7 @@ class SplinkEngine:
                         rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS
                     )
                 except Exception:  # noqa: BLE001 - any Splink failure here is recoverable
-                    db_api = self._new_api()
-                    linker = Linker(
-                        self._register_features(db_api, features),
-                        snapshot,
-                        log_level=None,
-                    )
+                    linker = self._restart(features, snapshot)
             if len(labels) >= MIN_LABELS:
                 source = next(iter(linker._input_tables_dict.values())).templated_name
                 table = pa.table(
@@ -152,7 +150,48 @@ class SplinkEngine:
             # duplicate in the whole input rather than none.
             pairs = features.num_rows * (features.num_rows - 1) / 2
             model["probability_two_random_records_match"] = min(1e-2, max(1e-9, 1 / pairs))
-        return self._decontaminate(features, model)
+        return self._calibrate(features, self._decontaminate(features, model))
+
+    def _calibrate(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
+        """Fit the prior and the weight -> probability mapping on the scored
+        pairs themselves (``threadline.resolve.calibration``), so that a pair
+        reported at probability p is a true match about p of the time.
+
+        The prior from deterministic rules assumes those rules find a fixed
+        share (Splink's ``recall``) of all matches; on data unlike the rules
+        (no identifiers, typos in every name) it is off by orders of
+        magnitude: RLdata10000 scored two records with the same name and
+        birth date at p=0.23 and merged nothing."""
+        features = _sample(features)
+        n = features.num_rows
+        prior = float(model["probability_two_random_records_match"])
+        model = copy.deepcopy(model)
+        model.pop(calibration.MODEL_KEY, None)
+        pairs = self.predict(features, model, floor=CALIBRATION_FLOOR)
+        if pairs.num_rows == 0:
+            return model
+        # Splink's match weight is log2 of the posterior odds: the pair's
+        # Bayes factor plus the prior's log odds.
+        weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
+        factors = weights - calibration.log2_odds(prior)
+        total = n * (n - 1) / 2
+        fitted = calibration.fit_prior(factors, total, prior)
+        if fitted * total < calibration.MIN_EXPECTED_MATCHES:
+            # Too few matches to estimate anything from: the prior's EM step
+            # has a fixed point at zero and, with weak evidence, falls into
+            # it (a small workspace then merges nothing). The prior from
+            # the deterministic rules stands.
+            return model
+        model["probability_two_random_records_match"] = fitted
+        shifted = factors + calibration.log2_odds(fitted)
+        mixture = calibration.fit_mixture(shifted, calibration.posterior(factors, fitted))
+        if mixture is not None:
+            model[calibration.MODEL_KEY] = mixture.to_json()
+        return model
+
+    def _restart(self, features: pa.Table, model: dict[str, Any]) -> Linker:
+        """A fresh linker on ``features`` from a saved ``model``."""
+        return Linker(self._register_features(self._new_api(), features), model, log_level=None)
 
     def _decontaminate(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
         """Correct u for the true matches among the random pairs it was
@@ -171,10 +210,7 @@ class SplinkEngine:
         sampled = min(U_SAMPLE_PAIRS, total_all)
         # Shares of pairs are the same in a random subset of records, so a
         # large input is corrected on a sample and each round costs the same.
-        if features.num_rows > DECONTAMINATION_SAMPLE:
-            rng = np.random.default_rng(SEED)
-            picks = np.sort(rng.choice(features.num_rows, DECONTAMINATION_SAMPLE, replace=False))
-            features = features.take(pa.array(picks))
+        features = _sample(features)
         n = features.num_rows
         total = n * (n - 1) / 2
         observed = {
@@ -230,6 +266,8 @@ class SplinkEngine:
         only pairs involving a row whose ``is_new`` is true."""
         features = _model_columns(add_block_keys(features))
         settings = dict(model)
+        calibrated = calibration.Calibration.from_model(settings)
+        settings.pop(calibration.MODEL_KEY, None)
         settings["link_type"] = "dedupe_only"
         settings["blocking_rules_to_generate_predictions"] = [
             _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules(incremental)
@@ -243,8 +281,9 @@ class SplinkEngine:
                 settings,
                 log_level=None,
             )
-            frame = linker.inference.predict(threshold_match_probability=floor)
-            return self._to_arrow(frame, _pairs_sql(frame.physical_name, self.array_function))
+            frame = _predict(linker, calibrated, floor)
+            pairs = self._to_arrow(frame, _pairs_sql(frame.physical_name, self.array_function))
+        return _calibrated(pairs, calibrated, floor)
 
     def link(
         self, query: pa.Table, features: pa.Table, model: dict[str, Any], floor: float
@@ -256,6 +295,8 @@ class SplinkEngine:
             add_block_keys(features, query),
         )
         settings = dict(model)
+        calibrated = calibration.Calibration.from_model(settings)
+        settings.pop(calibration.MODEL_KEY, None)
         settings["link_type"] = "link_only"
         settings["blocking_rules_to_generate_predictions"] = [
             _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules()
@@ -272,10 +313,11 @@ class SplinkEngine:
                 settings,
                 log_level=None,
             )
-            frame = linker.inference.predict(threshold_match_probability=floor)
-            return self._to_arrow(
+            frame = _predict(linker, calibrated, floor)
+            pairs = self._to_arrow(
                 frame, _pairs_sql(frame.physical_name, self.array_function, link=True)
             )
+        return _calibrated(pairs, calibrated, floor)
 
 
 #: No level is impossible among true matches: EM on a small or uniform sample
@@ -300,6 +342,12 @@ def smooth_m_probabilities(model: dict[str, Any]) -> None:
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:
             lv["m_probability"] /= total
+        # The last level is disagreement ("different dates", "different
+        # names"): evidence against a match or none, never for it, whatever
+        # a small or odd training block suggests.
+        last = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")][-1]
+        if last.get("m_probability") is not None and last.get("u_probability") is not None:
+            last["m_probability"] = min(last["m_probability"], float(last["u_probability"]))
 
 
 #: What Splink reads: ids, the compared columns, the blocking keys.
@@ -331,6 +379,39 @@ def _model_columns(table: pa.Table) -> pa.Table:
     """Only the columns Splink reads: its tables are copies, and fingerprints
     and veto lists would only take memory."""
     return table.select([c for c in MODEL_COLUMNS if c in table.column_names])
+
+
+def _predict(linker: Linker, calibrated: calibration.Calibration | None, floor: float) -> Any:
+    """Splink's predictions of probability ``floor`` or more: on its own
+    probability, or on the weight the calibration maps to ``floor``."""
+    if calibrated is None:
+        return linker.inference.predict(threshold_match_probability=floor)
+    weight = min(1e6, calibrated.weight_for(floor))
+    return linker.inference.predict(threshold_match_weight=weight)
+
+
+def _calibrated(
+    pairs: pa.Table, calibrated: calibration.Calibration | None, floor: float
+) -> pa.Table:
+    """``pairs`` with calibrated probabilities, at least ``floor``."""
+    if calibrated is None or pairs.num_rows == 0:
+        return pairs
+    weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
+    probs = calibrated.apply(weights)
+    index = pairs.schema.get_field_index("probability")
+    pairs = pairs.set_column(index, "probability", pa.array(probs, pa.float64()))
+    return pairs.filter(pc.greater_equal(pairs.column("probability"), floor))
+
+
+def _sample(features: pa.Table) -> pa.Table:
+    """At most ``DECONTAMINATION_SAMPLE`` records, chosen at random: shares
+    of pairs (at a level, or matching) are the same in a random subset, so
+    estimates from it cost the same at any size."""
+    if features.num_rows <= DECONTAMINATION_SAMPLE:
+        return features
+    rng = np.random.default_rng(SEED)
+    picks = np.sort(rng.choice(features.num_rows, DECONTAMINATION_SAMPLE, replace=False))
+    return features.take(pa.array(picks))
 
 
 def _gamma_index(model: dict[str, Any]) -> list[dict[int, int]]:

@@ -43,11 +43,11 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             cll.ArraySubsetLevel("name_tokens").configure(
                 label_for_charts="all words of the shorter name appear in the other"
             ),
+            cll.ArrayIntersectLevel("name_phonetic", 1).configure(
+                label_for_charts="names sound alike (or are variants of the same names)"
+            ),
             cll.JaroWinklerLevel("name_key", 0.92).configure(
                 label_for_charts="same name but for a typo"
-            ),
-            cll.ArrayIntersectLevel("name_phonetic", 1).configure(
-                label_for_charts="names sound alike"
             ),
             cll.ArrayIntersectLevel("name_initials", 1).configure(
                 label_for_charts="initials fit the full name"
@@ -88,9 +88,9 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             cll.DamerauLevenshteinLevel("date_key", 1).configure(
                 label_for_charts="dates one typo apart"
             ),
-            cll.ArrayIntersectLevel("years", 1).configure(
-                label_for_charts="same year, different day"
-            ),
+            # Two different full dates in the same year are two different
+            # dates: evidence against a match, never for it (a year alone
+            # fitting a full date is the "partial date fits" level above).
             cll.ElseLevel().configure(label_for_charts="different dates"),
         ],
     )

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 
 from rigour.names import (
+    NameTypeTag,
+    SymbolCategory,
+    analyze_names,
     normalize_name,
     remove_org_prefixes,
     remove_org_types,
@@ -60,9 +63,16 @@ class NameKeys:
             self.best = key
         full = [w for w in words if len(w) > 1]
         self.tokens.update(full)
-        codes = sorted(_phonetic(w) for w in full)
-        if codes:
-            self.phonetic.add(" ".join(codes))
+        self.phonetic.update(phonetic_keys(full, kind))
+        if kind == ORGANIZATION:
+            # A short last word is most often a legal form rigour does not
+            # know in this spelling ("OU" for Estonian "OÜ", "AS", "OY"):
+            # the name also sounds like itself without it.
+            core = list(full)
+            while len(core) > 1 and len(core[-1]) <= 3:
+                core.pop()
+            if len(core) != len(full):
+                self.phonetic.update(phonetic_keys(core, kind))
         if len(full) == 1 and len(words) == 1:
             self.pairs.add(full[0])
         for a, b in combinations(sorted(set(full)), 2):
@@ -94,8 +104,60 @@ def name_words(name: str, kind: str) -> tuple[str, ...]:
     return tuple(w for w in words if w.isalnum())
 
 
+#: At most this many sound-alike keys per name: each word may have several
+#: name-data alternatives, and their product grows fast.
+MAX_PHONETIC_KEYS = 64
+
+
+def phonetic_keys(words: list[str], kind: str) -> set[str]:
+    """Keys under which two names sound alike: per word its phonetic code
+    and, for people, the given-name and nickname groups rigour's name data
+    puts it in (Oleksandr / Олександр / Aleksandr / Alexander, Yuriy /
+    Yury / Jurij, Mohammed / Muhammad, Bill / William); every combination,
+    sorted, so word order does not matter."""
+    if not words:
+        return set()
+    options = [_alternatives(w, kind) for w in words]
+    count = 1
+    for alternatives in options:
+        count *= len(alternatives)
+    if count > MAX_PHONETIC_KEYS:
+        options = [(_phonetic(w),) for w in words]
+    return {" ".join(sorted(combo)) for combo in product(*options)}
+
+
+@functools.lru_cache(maxsize=200_000)
+def _alternatives(word: str, kind: str) -> tuple[str, ...]:
+    code = _phonetic(word)
+    if kind != PERSON or word.isdigit():
+        return (code,)
+    return (code, *_name_symbols(word))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _name_symbols(word: str) -> tuple[str, ...]:
+    """rigour's name-data groups (Wikidata given and family names,
+    nicknames) that ``word`` alone belongs to."""
+    found: set[str] = set()
+    for name in analyze_names(NameTypeTag.PER, [word]):
+        for span in name.spans:
+            symbol = span.symbol
+            if len(span.parts) == 1 and symbol.category in _NAME_CATEGORIES:
+                found.add(str(symbol))
+    return tuple(sorted(found))
+
+
+_NAME_CATEGORIES = (SymbolCategory.NAME, SymbolCategory.NICK)
+
+
 @functools.lru_cache(maxsize=200_000)
 def _phonetic(word: str) -> str:
+    """The word's Metaphone code, every leading vowel written "A" (as Double
+    Metaphone does): transliterations disagree most on the first vowel
+    (Oleksandr / Aleksandr, Yevgeny / Evgeny)."""
     if word.isdigit():
         return word
-    return metaphone(word) or word
+    code = metaphone(word) or word
+    if code[0] in "AEIOUY" and len(code) > 1:
+        return "A" + code[1:]
+    return code

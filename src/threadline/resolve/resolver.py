@@ -15,12 +15,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from threadline.errors import JudgementError, ResolveError
 from threadline.model.statements import EntityValues
+from threadline.resolve.calibration import expected_quality
 from threadline.resolve.clustering import CANONICAL_PREFIX, ClusterResult, cluster
 from threadline.resolve.engine import SplinkEngine, make_engine
 from threadline.resolve.explain import Explanation, ModelLevels
@@ -53,10 +55,13 @@ MAX_LINK_ROUNDS = 2
 @dataclass(frozen=True)
 class ResolveOptions:
     engine: str = "duckdb"
-    #: pairs at or above this probability are merged automatically
-    merge_threshold: float = 0.95
+    #: pairs at or above this probability are merged automatically. The
+    #: probabilities are calibrated (``threadline.resolve.calibration``);
+    #: merging is transitive (one false link joins two whole clusters), so a
+    #: merge needs odds better than two to one, not just even odds
+    merge_threshold: float = 0.7
     #: pairs between this and the merge threshold go to the review queue
-    review_threshold: float = 0.5
+    review_threshold: float = 0.1
     retrain: bool = False
     #: re-score every pair with the current model (no retraining)
     full: bool = False
@@ -85,6 +90,13 @@ class ResolveReport:
     refused_vetoed: int
     refused_judged: int
     seconds: float = 0.0
+    #: what the calibrated probabilities promise (see
+    #: ``threadline.resolve.calibration.expected_quality``); ``None`` when
+    #: there is nothing to average
+    expected_merge_precision: float | None = None
+    expected_merge_recall: float | None = None
+    expected_review_precision: float | None = None
+    expected_recall_with_review: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,6 +221,12 @@ class Resolution:
         finally:
             engine.close()
         stats = self.summary()
+        scored = self.tables.pairs_above(options.review_threshold)
+        quality = expected_quality(
+            np.array([p for _, _, p in scored], dtype=np.float64),
+            options.merge_threshold,
+            options.review_threshold,
+        )
         return ResolveReport(
             engine=options.engine,
             entities=features.num_rows,
@@ -223,6 +241,7 @@ class Resolution:
             refused_vetoed=result.refused_vetoed,
             refused_judged=result.refused_judged,
             seconds=round(time.monotonic() - started, 2),
+            **quality,
         )
 
     def _score(
