@@ -158,27 +158,27 @@ class DuckDBStore(StatementStore):
         prop_types: Sequence[str] | None = None,
         skip_schemata: Sequence[str] | None = None,
     ) -> Iterator[EntityValues]:
-        # Aggregates about ``chunk`` entities at a time (a hash partition of
-        # the ids) so memory stays bounded.
+        # One sorted pass over the statements, grouped here: DuckDB spills a
+        # sort to disk under its memory cap, and the store is read once
+        # whatever its size (one scan per partition of the ids was quadratic).
+        # ``chunk`` rows are fetched at a time.
         cur = self.con.cursor()
-        narrow = ""
+        where = ["true"]
         if prop_types is not None:
-            narrow += f" AND (prop = 'id' OR prop_type IN ({sql_list(prop_types)}))"
+            where.append(f"(prop = 'id' OR prop_type IN ({sql_list(prop_types)}))")
         if skip_schemata:
-            narrow += f" AND schema NOT IN ({sql_list(skip_schemata)})"
-        query = """
-            SELECT entity_id, list(DISTINCT schema), list(DISTINCT dataset),
-                   list(prop) FILTER (prop <> 'id'), list(value) FILTER (prop <> 'id')
-            FROM live_statements WHERE {where} {narrow} GROUP BY entity_id
-        """
-        source = "index_queue" if queued else "live_statements"
-        only = "entity_id IN (SELECT entity_id FROM index_queue) AND " if queued else ""
+            where.append(f"schema NOT IN ({sql_list(skip_schemata)})")
+        if queued:
+            where.append("entity_id IN (SELECT entity_id FROM index_queue)")
+        # Ordered by value too, so a caption taken from the first value is
+        # the same on every run.
+        query = (
+            "SELECT entity_id, schema, dataset, prop, value FROM live_statements "
+            f"WHERE {' AND '.join(where)} ORDER BY entity_id, prop, value"
+        )
         try:
-            rows = cur.execute(f"SELECT count(DISTINCT entity_id) FROM {source}").fetchall()
-            parts = max(1, -(-int(rows[0][0]) // chunk))
-            for part_no in range(parts):
-                where = f"{only}hash(entity_id) % {parts} = {part_no}"
-                yield from _rows(cur.sql(query.format(where=where, narrow=narrow)).fetchall())
+            reader = cur.execute(query).fetch_record_batch(max(1, chunk))
+            yield from _grouped(reader)
         finally:
             cur.close()
 
@@ -287,9 +287,10 @@ class DuckDBStore(StatementStore):
         return int(rows[0][0])
 
     def queued_gone(self) -> list[str]:
+        # An anti-join (EXCEPT), not NOT IN: NOT IN's null semantics keep
+        # the whole store's ids in memory, which ran out of it at 2M rows.
         rows = self.con.execute(
-            "SELECT DISTINCT entity_id FROM index_queue "
-            "WHERE entity_id NOT IN (SELECT entity_id FROM live_statements)"
+            "SELECT entity_id FROM index_queue EXCEPT SELECT entity_id FROM live_statements"
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -430,8 +431,27 @@ class DuckDBStore(StatementStore):
         return self._resolution
 
 
-def _rows(
-    rows: list[tuple[Any, ...]],
-) -> Iterator[EntityValues]:
-    for row in rows:
-        yield row[0], row[1], row[2], row[3] or [], row[4] or []
+def _grouped(reader: pa.RecordBatchReader) -> Iterator[EntityValues]:
+    """Rows sorted by entity id, as one (id, schemata, datasets, props,
+    values) per entity; the ``id`` pseudo-property gives only its schema and
+    dataset."""
+    current: str | None = None
+    schemata: dict[str, None] = {}
+    datasets: dict[str, None] = {}
+    props: list[str] = []
+    values: list[str] = []
+    for batch in reader:
+        columns = [column.to_pylist() for column in batch.columns]
+        for entity_id, schema, dataset, prop, value in zip(*columns, strict=True):
+            if entity_id != current:
+                if current is not None:
+                    yield current, list(schemata), list(datasets), props, values
+                current = entity_id
+                schemata, datasets, props, values = {}, {}, [], []
+            schemata[schema] = None
+            datasets[dataset] = None
+            if prop != "id":
+                props.append(prop)
+                values.append(value)
+    if current is not None:
+        yield current, list(schemata), list(datasets), props, values
