@@ -191,6 +191,7 @@ class Workspace:
         date_formats: dict[str, str] | None = None,
         progress: ProgressFn | None = None,
         isolate: WorkerLimits | None = None,
+        origin: str | None = None,
     ) -> IngestReport:
         """Load one file into ``dataset``. Re-ingesting the same file name into
         the same dataset replaces what it wrote before (values seen before keep
@@ -221,7 +222,9 @@ class Workspace:
             date_formats=dict(date_formats or {}),
         )
         if isolate is None:
-            report = ingest_file(self.store, Path(path), options, self.path / REJECTS_DIR, progress)
+            report = ingest_file(
+                self.store, Path(path), options, self.path / REJECTS_DIR, progress, origin
+            )
         else:
             report = self._ingest_isolated(Path(path), options, isolate)
         self._update_index()
@@ -231,6 +234,48 @@ class Workspace:
         if refreshed:
             self._update_index(since=before)
         return report
+
+    def ingest_stream(
+        self,
+        stream: IO[bytes],
+        dataset: str,
+        mapping: str | os.PathLike[str] | None = None,
+        *,
+        format: str | None = None,
+        **options: Any,
+    ) -> IngestReport:
+        """:meth:`ingest` for a table read from a stream (standard input),
+        in ``format`` or the one its first bytes show. The store records the
+        source as ``stdin.<ext>``, so a second stream of the same format into
+        the same dataset replaces the first; errors name ``<stdin>``."""
+        import shutil
+        import tempfile
+
+        from threadline.errors import InputError
+        from threadline.ingest.stdin import relabel, spool_stdin
+
+        scratch = self.path / TMP_DIR
+        scratch.mkdir(exist_ok=True)
+        directory = Path(tempfile.mkdtemp(prefix="stdin-", dir=scratch))
+        spooled: Path | None = None
+        try:
+            spooled, fmt = spool_stdin(stream, directory, format)
+            mapped = mapping is not None or options.get("schema") is not None
+            return self.ingest(
+                spooled,
+                dataset,
+                mapping,
+                # unmapped, it must be FtM data: recognised from the copy, as from a file
+                format=fmt if mapped else None,
+                origin="-",
+                **options,
+            )
+        except InputError as exc:
+            if spooled is not None:
+                relabel(exc, spooled)
+            raise
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def _document_datasets(self) -> list[str]:
         """Datasets holding documents (whose text mentions may be refreshed)."""

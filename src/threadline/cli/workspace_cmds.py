@@ -50,7 +50,8 @@ def ingest(
         typer.Argument(
             help="File or folder to load: a table (CSV, TSV, XLSX, JSON, NDJSON, "
             "Parquet, FtM entities or statements) or documents (PDF, images, DOCX, PPTX, "
-            "ODT, RTF, HTML, text, EML, MBOX, ZIP, TAR, 7z; a folder is read recursively)."
+            "ODT, RTF, HTML, text, EML, MBOX, ZIP, TAR, 7z; a folder is read recursively). "
+            "'-' reads a table from standard input (format from --format or its first bytes)."
         ),
     ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name.")],
@@ -131,28 +132,32 @@ def ingest(
     processes only new, changed (or, with --retry-failed, failed) files."""
     from threadline.ingest.documents.choose import is_table
 
-    if not is_table(path, bool(mapping or schema or maps)):
+    stdin = str(path) == "-"
+    if not stdin and not is_table(path, bool(mapping or schema or maps)):
         _ingest_documents(path, dataset, ocr_lang, retry_failed, workers, as_json)
         return
     split_map = _pairs("--split", splits)
     format_map = _pairs("--date-format", date_formats)
-    with open_workspace() as ws, ingest_progress(f"{path.name} → {dataset}") as progress:
-        report = ws.ingest(
-            path,
-            dataset,
-            mapping,
-            schema=schema,
-            maps=maps or [],
-            keys=keys or [],
-            format=fmt,
-            encoding=encoding,
-            sheet=sheet,
-            on_error=on_error.value,
-            delimiter=delimiter,
-            splits=split_map,
-            date_formats=format_map,
-            progress=progress,
-        )
+    label = "standard input" if stdin else path.name
+    with open_workspace() as ws, ingest_progress(f"{label} → {dataset}") as progress:
+        options: dict[str, Any] = {
+            "schema": schema,
+            "maps": maps or [],
+            "keys": keys or [],
+            "encoding": encoding,
+            "sheet": sheet,
+            "on_error": on_error.value,
+            "delimiter": delimiter,
+            "splits": split_map,
+            "date_formats": format_map,
+            "progress": progress,
+        }
+        if stdin:
+            import sys
+
+            report = ws.ingest_stream(sys.stdin.buffer, dataset, mapping, format=fmt, **options)
+        else:
+            report = ws.ingest(path, dataset, mapping, format=fmt, **options)
     record_change("ingest", report.dataset, _ingest_details(report))
     if as_json:
         emit_json(report.to_dict())

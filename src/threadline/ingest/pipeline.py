@@ -135,8 +135,11 @@ def ingest_file(
     options: IngestOptions,
     rejects_dir: Path,
     progress: ProgressFn | None = None,
+    origin: str | None = None,
 ) -> IngestReport:
-    """Ingest one file; the entities it touched go on the store's index queue."""
+    """Ingest one file; the entities it touched go on the store's index queue.
+    ``origin``: where the data came from, if not the file itself (``-`` for
+    standard input, copied to ``path`` first); the store records it."""
     started = datetime.now()
     path = Path(path)
     if not path.is_file():
@@ -149,7 +152,7 @@ def ingest_file(
         options.on_error, rejects_dir / f"{options.dataset}-{path.name}-{stamp}.jsonl"
     )
     txn = store.begin_ingest(
-        options.dataset, path.name, str(path.resolve()), file_sha256(path), fmt
+        options.dataset, path.name, origin or str(path.resolve()), file_sha256(path), fmt
     )
     batch = StatementBatch()
     records = 0

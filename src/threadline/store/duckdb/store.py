@@ -177,7 +177,7 @@ class DuckDBStore(StatementStore):
             f"WHERE {' AND '.join(where)} ORDER BY entity_id, prop, value"
         )
         try:
-            reader = cur.execute(query).fetch_record_batch(max(1, chunk))
+            reader = cur.execute(query).to_arrow_reader(max(1, chunk))
             yield from _grouped(reader)
         finally:
             cur.close()
