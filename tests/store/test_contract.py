@@ -311,6 +311,27 @@ def test_entity_values_are_lean_and_follow_the_index_queue(store: StatementStore
     assert [row[0] for row in store.iter_entity_values(queued=True)] == ["p3"]
 
 
+def test_entity_values_read_in_id_ranges_are_the_same_as_in_one(
+    store: StatementStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large store is read in several ranges of ids; forced here with tiny
+    # ranges, every entity must still come out once, whole, in id order.
+    from threadline.store.duckdb import store as duckdb_store
+
+    rows = [(f"p{i:03d}", f"Person Number{i}") for i in range(60)]
+    ingest(store, "registry", "a.csv", people(*rows))
+    ingest(store, "other", "b.csv", people(*rows[:7]))
+    whole = list(store.iter_entity_values())
+    queued_whole = list(store.iter_entity_values(queued=True))
+    monkeypatch.setattr(duckdb_store, "_QUEUE_PER_RANGE", 4)
+    monkeypatch.setattr(duckdb_store, "_STATEMENTS_PER_RANGE", 9)
+    ranged = list(store.iter_entity_values(chunk=5))
+    assert ranged == whole
+    assert list(store.iter_entity_values(queued=True, chunk=5)) == queued_whole
+    assert [row[0] for row in ranged] == sorted(f"p{i:03d}" for i in range(60))
+    assert ranged[3][2] == ["other", "registry"]
+
+
 def test_stats_count_what_readers_see(store: StatementStore) -> None:
     ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov"), ("p2", "Anna Ivanova")))
     ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))

@@ -34,6 +34,19 @@ from threadline.model.unsafe_chars import unsafe_character
 #: one mapped value: (property, cleaned value, raw value or None when identical)
 Value = tuple[Property, str, str | None]
 
+#: entries a per-value cache holds before it starts afresh (memory bound)
+_CACHE_SIZE = 250_000
+#: the cleaned "value" of a raw value holding a character we refuse
+_UNSAFE_VALUE = object()
+
+
+def _simple_column(pm: PropertyMapping) -> str | None:
+    """The column ``pm`` reads, when it reads exactly one and nothing else:
+    then ``pm.record_values(data)`` is that column's value, if any."""
+    if pm.template is None and not pm.literals and pm.join is None and len(pm.refs) == 1:
+        return str(pm.refs[0])
+    return None
+
 
 @dataclass(slots=True)
 class MappedEntity:
@@ -166,13 +179,33 @@ class _CompiledEntity:
         self.names_mentioned = mapping.schema.get("namesMentioned")
         self.keys = list(mapping.keys)
         self.seed = mapping.seed
+        #: per property mapping (same order): the one column it reads when
+        #: it is that simple (no literal, template or join), else None
+        self.columns: list[str | None] = [_simple_column(p) for p in self.properties]
+        #: per property mapping: raw value -> cleaned value (None: invalid;
+        #: _UNSAFE_VALUE: refused), so each distinct value is cleaned once
+        self.cleaned: list[dict[str, object]] = [{} for _ in self.properties]
+        self._keys: dict[object, str | None] = {}
 
     def compute_key(self, data: dict[str, str]) -> str | None:
-        """``EntityMapping.compute_key`` without per-key ``stringify`` calls:
-        records hold only ``str`` values, for which it reduces to ``strip``."""
-        mapping = self.mapping
-        if mapping.id_column is not None:
-            return data.get(mapping.id_column)
+        """``EntityMapping.compute_key``, hashed once per distinct key."""
+        if self.mapping.id_column is not None:
+            return data.get(self.mapping.id_column)
+        keys = self.keys
+        probe: object = data.get(keys[0]) if len(keys) == 1 else tuple(map(data.get, keys))
+        cache = self._keys
+        try:
+            return cache[probe]
+        except KeyError:
+            pass
+        if len(cache) > _CACHE_SIZE:
+            cache.clear()
+        key = cache[probe] = self._hash_key(data)
+        return key
+
+    def _hash_key(self, data: dict[str, str]) -> str | None:
+        """Without per-key ``stringify`` calls: records hold only ``str``
+        values, for which it reduces to ``strip``."""
         digest = self.seed.copy()
         has_value = False
         for value in sorted((data.get(k) or "").strip().encode("utf-8") for k in self.keys):
@@ -206,7 +239,10 @@ class CompiledMapping:
                 raise MappingError(str(exc), where) from exc
             assert isinstance(query.source, CSVSource)
             self.queries.append((query, query.source, [_CompiledEntity(e) for e in query.entities]))
-        self._clean_cache: dict[tuple[int, str], str | None] = {}
+        #: plain id -> signed id, so an id seen on many rows is signed once
+        self._signed: dict[str, str | None] = {}
+        #: name -> FtM-cleaned name, for names copied onto links
+        self._mentioned: dict[str, str | None] = {}
 
     @property
     def columns(self) -> set[str]:
@@ -216,18 +252,26 @@ class CompiledMapping:
             refs.update(query.refs)
         return refs
 
-    def _clean(self, pm: PropertyMapping, raw: str) -> str | None:
-        key = (id(pm), raw)
-        cache = self._clean_cache
+    def _sign(self, plain_id: str) -> str | None:
+        cache = self._signed
         try:
-            return cache[key]
+            return cache[plain_id]
         except KeyError:
             pass
-        if len(cache) > 250_000:
+        if len(cache) > _CACHE_SIZE:
             cache.clear()
-        prop = pm.prop
-        cleaned = clean_value(prop.type, raw, pm.fuzzy, pm.format or prop.format)
-        cache[key] = cleaned
+        signed = cache[plain_id] = self.signer.sign(plain_id)
+        return signed
+
+    def _mentioned_name(self, name: str) -> str | None:
+        cache = self._mentioned
+        try:
+            return cache[name]
+        except KeyError:
+            pass
+        if len(cache) > _CACHE_SIZE:
+            cache.clear()
+        cleaned = cache[name] = registry.name.clean_text(name)
         return cleaned
 
     def map(
@@ -240,7 +284,7 @@ class CompiledMapping:
         for _query, source, entities in self.queries:
             if not source.check_filters(data):
                 continue
-            mapped: dict[str, tuple[str, list[str]]] = {}
+            mapped: dict[str, tuple[str, str, list[str]]] = {}
             for entity in entities:
                 result = self._map_entity(entity, data, mapped, reject)
                 if result is not None:
@@ -251,7 +295,7 @@ class CompiledMapping:
         self,
         entity: _CompiledEntity,
         data: dict[str, str],
-        mapped: dict[str, tuple[str, list[str]]],
+        mapped: dict[str, tuple[str, str, list[str]]],
         reject: Callable[[RejectedValue], None] | None,
     ) -> MappedEntity | None:
         values: list[Value] = []
@@ -259,48 +303,57 @@ class CompiledMapping:
         size = 0
         names: list[str] = []
         refs: list[tuple[Property, str]] = []
-        for pm in entity.properties:
+        name_type = registry.name
+        for pm, column, cleaned_of in zip(
+            entity.properties, entity.columns, entity.cleaned, strict=True
+        ):
             prop = pm.prop
             if pm.entity is not None:
                 ref = mapped.get(pm.entity)
                 if ref is not None:
-                    refs.append((prop, ref[0]))
+                    refs.append((prop, ref[1]))
                     if entity.names_mentioned is not None:
-                        for name in ref[1]:
-                            cleaned = registry.name.clean_text(name)
-                            if cleaned is not None:
+                        for name in ref[2]:
+                            mentioned = self._mentioned_name(name)
+                            if mentioned is not None:
                                 size = self._add(
-                                    values, seen, size, entity.names_mentioned, cleaned, None
+                                    values, seen, size, entity.names_mentioned, mentioned, None
                                 )
-                                names.append(cleaned)
+                                names.append(mentioned)
                 continue
-            raws = pm.record_values(data)
-            if pm.join is not None:
-                raws = [pm.join.join(raws)]
+            if column is not None:
+                # the common case, without FtM's general record_values
+                raw_value = data.get(column)
+                raws = [] if raw_value is None else [raw_value]
+            else:
+                raws = pm.record_values(data)
+                if pm.join is not None:
+                    raws = [pm.join.join(raws)]
             if pm.split is not None:
                 raws = [part for raw in raws for part in raw.split(pm.split)]
+            # _add, inlined: this loop runs for every value of every row
+            total = prop.type.total_size
+            pname = prop.name
             for raw in raws:
-                unsafe = unsafe_character(raw)
-                if unsafe is not None:
+                try:
+                    cleaned = cleaned_of[raw]
+                except KeyError:
+                    if len(cleaned_of) > _CACHE_SIZE:
+                        cleaned_of.clear()
+                    cleaned = cleaned_of[raw] = self._clean(pm, raw)
+                if cleaned is None or cleaned is _UNSAFE_VALUE:
                     if reject is not None:
-                        reject(_unsafe_value(raw, unsafe, f"{entity.schema}.{prop.name}", pm.refs))
+                        self._reject(entity, pm, raw, reject)
                     continue
-                cleaned = self._clean(pm, raw)
-                if cleaned is None:
-                    if reject is not None and raw.strip():
-                        column = pm.refs[0] if len(pm.refs) == 1 else ", ".join(pm.refs) or None
-                        reject(
-                            RejectedValue(
-                                f"{raw!r} is not a valid {prop.type.name} for "
-                                f"{entity.schema}.{prop.name}",
-                                Location("", None, column),
-                                hint="fix the value, add a `format:` to the mapping, "
-                                "or use --on-error skip",
-                            )
-                        )
+                assert isinstance(cleaned, str)
+                if total is not None and size + len(cleaned) > total:
                     continue
-                size = self._add(values, seen, size, prop, cleaned, None if cleaned == raw else raw)
-                if prop.type == registry.name:
+                size += len(cleaned)
+                key = (pname, cleaned)
+                if key not in seen:
+                    seen.add(key)
+                    values.append((prop, cleaned, None if cleaned == raw else raw))
+                if prop.type is name_type:
                     names.append(cleaned)
         plain_id = entity.compute_key(data)
         if plain_id is None:
@@ -309,14 +362,11 @@ class CompiledMapping:
             present = {p.name for p, _, _ in values} | {p.name for p, _ in refs}
             if any(p.name not in present for p in entity.required):
                 return None
-        entity_id = self.signer.sign(plain_id)
+        entity_id = self._sign(plain_id)
         if entity_id is None:
             return None
-        mapped[entity.name] = (plain_id, names)
-        for prop, ref_id in refs:
-            signed = self.signer.sign(ref_id)
-            if signed is None:
-                continue
+        mapped[entity.name] = (plain_id, entity_id, names)
+        for prop, signed in refs:
             if signed == entity_id:
                 # Two mapped entities computed the same id (their keys coincide on
                 # this row); `ftm map` aborts here with "Self-relationship".
@@ -332,6 +382,38 @@ class CompiledMapping:
                 continue
             size = self._add(values, seen, size, prop, signed, None)
         return MappedEntity(entity_id, entity.schema, values)
+
+    @staticmethod
+    def _clean(pm: PropertyMapping, raw: str) -> object:
+        """``raw`` cleaned for ``pm``'s property: a str, None when FtM cannot
+        clean it, _UNSAFE_VALUE when it holds a character we refuse."""
+        if not (raw.isascii() and raw.isprintable()) and unsafe_character(raw) is not None:
+            return _UNSAFE_VALUE
+        prop = pm.prop
+        return clean_value(prop.type, raw, pm.fuzzy, pm.format or prop.format)
+
+    @staticmethod
+    def _reject(
+        entity: _CompiledEntity,
+        pm: PropertyMapping,
+        raw: str,
+        reject: Callable[[RejectedValue], None],
+    ) -> None:
+        prop = pm.prop
+        unsafe = unsafe_character(raw)
+        if unsafe is not None:
+            reject(_unsafe_value(raw, unsafe, f"{entity.schema}.{prop.name}", pm.refs))
+            return
+        if not raw.strip():
+            return
+        column = pm.refs[0] if len(pm.refs) == 1 else ", ".join(pm.refs) or None
+        reject(
+            RejectedValue(
+                f"{raw!r} is not a valid {prop.type.name} for {entity.schema}.{prop.name}",
+                Location("", None, column),
+                hint="fix the value, add a `format:` to the mapping, or use --on-error skip",
+            )
+        )
 
     @staticmethod
     def _add(

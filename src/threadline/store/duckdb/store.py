@@ -158,18 +158,22 @@ class DuckDBStore(StatementStore):
         prop_types: Sequence[str] | None = None,
         skip_schemata: Sequence[str] | None = None,
     ) -> Iterator[EntityValues]:
-        # One sorted pass over the statements, grouped here: DuckDB spills a
-        # sort to disk under its memory cap, and the store is read once
-        # whatever its size (one scan per partition of the ids was quadratic).
-        # ``chunk`` rows are fetched at a time.
+        # Sorted passes over the statements, grouped here, one per range of
+        # entity ids: a few scans whatever the store's size (one scan per
+        # small hash partition was quadratic), and each range's sort and
+        # queue lookup fit under DuckDB's memory cap (the whole queue as one
+        # hash table did not, at 2M rows). ``chunk`` rows are fetched at a time.
         cur = self.con.cursor()
-        where = ["true"]
+        where = ["entity_id >= $low", "($high IS NULL OR entity_id < $high)"]
         if prop_types is not None:
             where.append(f"(prop = 'id' OR prop_type IN ({sql_list(prop_types)}))")
         if skip_schemata:
             where.append(f"schema NOT IN ({sql_list(skip_schemata)})")
         if queued:
-            where.append("entity_id IN (SELECT entity_id FROM index_queue)")
+            where.append(
+                "entity_id IN (SELECT entity_id FROM index_queue "
+                "WHERE entity_id >= $low AND ($high IS NULL OR entity_id < $high))"
+            )
         # Ordered by value too, so a caption taken from the first value is
         # the same on every run.
         query = (
@@ -177,8 +181,10 @@ class DuckDBStore(StatementStore):
             f"WHERE {' AND '.join(where)} ORDER BY entity_id, prop, value"
         )
         try:
-            reader = cur.execute(query).to_arrow_reader(max(1, chunk))
-            yield from _grouped(reader)
+            for low, high in _id_ranges(cur, queued):
+                params = {"low": low, "high": high}
+                reader = cur.execute(query, params).to_arrow_reader(max(1, chunk))
+                yield from _grouped(reader)
         finally:
             cur.close()
 
@@ -431,6 +437,33 @@ class DuckDBStore(StatementStore):
         return self._resolution
 
 
+#: queued ids, or stored statements, per range of an entity-value pass
+_QUEUE_PER_RANGE = 500_000
+_STATEMENTS_PER_RANGE = 3_000_000
+_SAMPLE = 20_000
+
+
+def _id_ranges(cur: duckdb.DuckDBPyConnection, queued: bool) -> list[tuple[str, str | None]]:
+    """[low, high) ranges of entity ids (high None: unbounded), about equal
+    in size, from a sample of the ids: their boundaries need no sort of the
+    whole store."""
+    table = "index_queue" if queued else "statements"
+    per_range = _QUEUE_PER_RANGE if queued else _STATEMENTS_PER_RANGE
+    rows = cur.execute(f"SELECT count(*) FROM {table}").fetchall()
+    parts = -(-int(rows[0][0]) // per_range)
+    if parts <= 1:
+        return [("", None)]
+    sample = sorted(
+        str(r[0])
+        for r in cur.execute(
+            f"SELECT entity_id FROM {table} USING SAMPLE {_SAMPLE} ROWS"
+        ).fetchall()
+    )
+    cuts = sorted({sample[len(sample) * i // parts] for i in range(1, parts)} - {""})
+    lows = ["", *cuts]
+    return list(zip(lows, [*cuts, None], strict=True))
+
+
 def _grouped(reader: pa.RecordBatchReader) -> Iterator[EntityValues]:
     """Rows sorted by entity id, as one (id, schemata, datasets, props,
     values) per entity; the ``id`` pseudo-property gives only its schema and
@@ -445,7 +478,7 @@ def _grouped(reader: pa.RecordBatchReader) -> Iterator[EntityValues]:
         for entity_id, schema, dataset, prop, value in zip(*columns, strict=True):
             if entity_id != current:
                 if current is not None:
-                    yield current, list(schemata), list(datasets), props, values
+                    yield current, sorted(schemata), sorted(datasets), props, values
                 current = entity_id
                 schemata, datasets, props, values = {}, {}, [], []
             schemata[schema] = None
@@ -454,4 +487,4 @@ def _grouped(reader: pa.RecordBatchReader) -> Iterator[EntityValues]:
                 props.append(prop)
                 values.append(value)
     if current is not None:
-        yield current, list(schemata), list(datasets), props, values
+        yield current, sorted(schemata), sorted(datasets), props, values
