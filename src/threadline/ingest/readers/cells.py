@@ -15,6 +15,11 @@ from threadline.model.unsafe_chars import unsafe_character
 
 def clean_cell(value: object) -> str | None:
     """``sanitize_text(value)``, or a string holding an unsafe character as it is."""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        # What sanitize_text does to printable ASCII (NFC changes nothing,
+        # no character is unsafe), without its regular expression: most
+        # cells of most files take this path.
+        return value.strip() or None
     if isinstance(value, str) and unsafe_character(value) is not None:
         return value
     return sanitize_text(value)
