@@ -330,6 +330,9 @@ def test_entity_values_read_in_id_ranges_are_the_same_as_in_one(
     assert list(store.iter_entity_values(queued=True, chunk=5)) == queued_whole
     assert [row[0] for row in ranged] == sorted(f"p{i:03d}" for i in range(60))
     assert ranged[3][2] == ["other", "registry"]
+    # a re-ingest without p010..p059: exactly those are gone, whatever the ranges
+    ingest(store, "registry", "a.csv", people(*rows[:10]))
+    assert store.queued_gone() == [f"p{i:03d}" for i in range(10, 60)]
 
 
 def test_stats_count_what_readers_see(store: StatementStore) -> None:

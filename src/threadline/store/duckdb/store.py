@@ -293,12 +293,26 @@ class DuckDBStore(StatementStore):
         return int(rows[0][0])
 
     def queued_gone(self) -> list[str]:
-        # An anti-join (EXCEPT), not NOT IN: NOT IN's null semantics keep
-        # the whole store's ids in memory, which ran out of it at 2M rows.
-        rows = self.con.execute(
-            "SELECT entity_id FROM index_queue EXCEPT SELECT entity_id FROM live_statements"
-        ).fetchall()
-        return [r[0] for r in rows]
+        # Per range of ids, and as a grouping rather than NOT IN or EXCEPT:
+        # those hash every stored id at once, which ran out of memory at 2M
+        # rows; a range's queued ids fit, and a grouping spills to disk.
+        query = """
+            SELECT entity_id FROM (
+                SELECT entity_id, 0 AS live FROM index_queue WHERE {range}
+                UNION ALL
+                SELECT entity_id, 1 AS live FROM live_statements WHERE {range}
+                AND entity_id IN (SELECT entity_id FROM index_queue WHERE {range})
+            ) GROUP BY entity_id HAVING max(live) = 0 ORDER BY entity_id
+        """.format(range="entity_id >= $low AND ($high IS NULL OR entity_id < $high)")
+        cur = self.con.cursor()
+        try:
+            gone: list[str] = []
+            for low, high in _id_ranges(cur, True):
+                rows = cur.execute(query, {"low": low, "high": high}).fetchall()
+                gone.extend(str(r[0]) for r in rows)
+            return gone
+        finally:
+            cur.close()
 
     def clear_index_queue(self) -> None:
         self.con.execute("DELETE FROM index_queue")
