@@ -34,8 +34,9 @@ from threadline.model.unsafe_chars import unsafe_character
 #: one mapped value: (property, cleaned value, raw value or None when identical)
 Value = tuple[Property, str, str | None]
 
-#: entries a per-value cache holds before it starts afresh (memory bound)
-_CACHE_SIZE = 250_000
+#: entries each per-value cache holds before it starts afresh: about 16
+#: caches of a few MB; the values that repeat a lot are back at once
+_CACHE_SIZE = 20_000
 #: the cleaned "value" of a raw value holding a character we refuse
 _UNSAFE_VALUE = object()
 
