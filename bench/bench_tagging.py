@@ -26,11 +26,7 @@ from threadline.search.mentions import MentionMatcher
 
 GIVEN = ["Ivan", "Olga", "Anna", "Pavel", "Marta", "Jonas", "Elena", "Sergei", "Tomas", "Irina"]
 SYLLABLES = ["ko", "va", "len", "pet", "rov", "sid", "or", "mar", "tin", "bel", "gra", "nov"]
-WORDS = (
-    "the board approved a transfer of shares to the holding company after the meeting "
-    "payment was wired from the account in march and the invoice was signed by the director "
-    "according to the registry the beneficial owner is not named in the contract"
-).split()
+WORDS = ["the", "board", "approved", "a", "transfer", "of", "shares", "to", "the", "holding", "company", "after", "the", "meeting", "payment", "was", "wired", "from", "the", "account", "in", "march", "and", "the", "invoice", "was", "signed", "by", "the", "director", "according", "to", "the", "registry", "the", "beneficial", "owner", "is", "not", "named", "in", "the", "contract"]
 CYRILLIC = str.maketrans(
     {
         "a": "а", "b": "б", "v": "в", "g": "г", "d": "д", "e": "е", "z": "з", "i": "и",
