@@ -97,15 +97,6 @@ class Normalised:
     word_starts: np.ndarray
     word_ends: np.ndarray
 
-    def source_span(self, start: int, end: int) -> tuple[int, int]:
-        """The original text's span of the tokens in [start, end) of ``text``."""
-        first = int(np.searchsorted(self.token_starts, start, side="right")) - 1
-        last = int(np.searchsorted(self.token_starts, end - 1, side="right")) - 1
-        return (
-            int(self.word_starts[self.token_words[first]]),
-            int(self.word_ends[self.token_words[last]]),
-        )
-
 
 def normalise(text: str) -> Normalised:
     """Fold the text's words in bulk, with numpy over its code points rather
@@ -133,7 +124,11 @@ def normalise(text: str) -> Normalised:
     # folds to one, none or several tokens (only those are handled one by one)
     counts = np.ones(len(words), dtype=np.int64)
     if len(others) and words:
-        for index in np.flatnonzero(np.add.reduceat(~ascii_points, word_starts)).tolist():
+        # the words holding a non-ASCII letter, found from those letters alone
+        # (a mostly-ASCII text has few)
+        letters = np.flatnonzero(~ascii_points & is_word)
+        holders = np.unique(np.searchsorted(word_starts, letters, side="right") - 1)
+        for index in holders.tolist():
             fold = _fold_word(words[index])
             words[index] = fold
             counts[index] = fold.count(" ") + 1 if fold else 0
@@ -183,12 +178,21 @@ class MentionMatcher:
         if not self.size:
             return
         normal = normalise(text)
+        matches = list(self.automaton.iter(normal.text))
+        if not matches:
+            return
+        ends = np.fromiter((end for end, _ in matches), dtype=np.int64, count=len(matches))
+        lengths = np.fromiter((v[0] for _, v in matches), dtype=np.int64, count=len(matches))
+        # the key is padded with spaces: the name is inside them; all the
+        # hits mapped back to the text at once
+        first = np.searchsorted(normal.token_starts, ends - lengths + 2, side="right") - 1
+        last = np.searchsorted(normal.token_starts, ends - 1, side="right") - 1
+        starts = normal.word_starts[normal.token_words[first]].tolist()
+        stops = normal.word_ends[normal.token_words[last]].tolist()
         # per (entity, start) the longest name: "Acme Holdings Ltd" also
         # contains the key "acme holdings"
         best: dict[tuple[str, int], int] = {}
-        for end, (length, ids) in self.automaton.iter(normal.text):
-            # the key is padded with spaces: the name is inside them
-            start, stop = normal.source_span(end - length + 2, end)
+        for (_, (_, ids)), start, stop in zip(matches, starts, stops, strict=True):
             for entity_id in ids:
                 if best.get((entity_id, start), -1) < stop:
                     best[(entity_id, start)] = stop
