@@ -4,9 +4,9 @@ deadline after which it is killed. A parser that crashes, hangs or
 allocates without bound takes down only its own worker; the file is
 recorded as failed at stage ``sandbox`` with what happened.
 
-Workers come from a ``forkserver`` that has imported the extraction code
-once, so starting one costs a fork, not an interpreter start, and never
-inherits the parent's database threads."""
+Workers come from the one forkserver (``threadline.ingest.forkserver``)
+that has imported the extraction code once, so starting one costs a fork,
+not an interpreter start, and never inherits the parent's database threads."""
 
 from __future__ import annotations
 
@@ -19,22 +19,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from threadline.ingest.documents.records import EntityOut, FileResult
 from threadline.ingest.documents.worker import Task, document_id, extract_file
-
-_CONTEXT: Any = None
-
-
-def _context() -> Any:
-    global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = multiprocessing.get_context("forkserver")
-        # "__main__" too: otherwise every worker imports the program's main
-        # module again (the CLI, typer and all) before it starts on its file
-        _CONTEXT.set_forkserver_preload(["__main__", "threadline.ingest.documents.preload"])
-    return _CONTEXT
+from threadline.ingest.forkserver import worker_context
 
 
 def _child(task: Task, conn: multiprocessing.connection.Connection) -> None:
@@ -96,7 +84,7 @@ def run_sandboxed(
     ``next_task`` for work whenever one is free (it may return more after a
     result: an archive's members); yields (task, result) as each finishes and
     returns when nothing runs and ``next_task`` has nothing."""
-    ctx = _context()
+    ctx = worker_context()
     workers = workers or os.cpu_count() or 1
     running: list[_Running] = []
 
