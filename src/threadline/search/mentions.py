@@ -14,6 +14,7 @@ legal form (``Acme Holdings`` for ``Acme Holdings Ltd``)."""
 from __future__ import annotations
 
 import functools
+import gc
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -160,17 +161,32 @@ def name_keys(name: str) -> list[str]:
 
 class MentionMatcher:
     def __init__(self, names: Iterable[tuple[str, str]]) -> None:
-        """``names``: (entity id, name) pairs, every name and alias."""
+        """``names``: (entity id, name) pairs, every name and alias.
+
+        With a million names the automaton holds millions of values: each is
+        a (key length, row) pair of plain integers, the ids in a list beside
+        it. The garbage collector is off while they are made: it would walk
+        the growing heap again and again and find nothing to free."""
         import ahocorasick
 
-        table: dict[str, set[str]] = {}
-        for entity_id, name in names:
-            for key in name_keys(name):
-                table.setdefault(key, set()).add(entity_id)
+        #: per row, the ids of the entities a key names
+        self.rows: list[tuple[str, ...]] = []
         self.automaton = ahocorasick.Automaton()
-        for key, ids in table.items():
-            self.automaton.add_word(key, (len(key), tuple(sorted(ids))))
-        self.size = len(table)
+        collecting = gc.isenabled()
+        gc.disable()  # building allocates millions of objects that all live on
+        try:
+            table: dict[str, set[str]] = {}
+            for entity_id, name in names:
+                for key in name_keys(name):
+                    table.setdefault(key, set()).add(entity_id)
+            for key, ids in table.items():
+                self.automaton.add_word(key, (len(key), len(self.rows)))
+                self.rows.append(tuple(sorted(ids)))
+            del table
+        finally:
+            if collecting:
+                gc.enable()
+        self.size = len(self.rows)
         if self.size:
             self.automaton.make_automaton()
 
@@ -183,6 +199,7 @@ class MentionMatcher:
             return
         ends = np.fromiter((end for end, _ in matches), dtype=np.int64, count=len(matches))
         lengths = np.fromiter((v[0] for _, v in matches), dtype=np.int64, count=len(matches))
+        rows = self.rows
         # the key is padded with spaces: the name is inside them; all the
         # hits mapped back to the text at once
         first = np.searchsorted(normal.token_starts, ends - lengths + 2, side="right") - 1
@@ -192,8 +209,8 @@ class MentionMatcher:
         # per (entity, start) the longest name: "Acme Holdings Ltd" also
         # contains the key "acme holdings"
         best: dict[tuple[str, int], int] = {}
-        for (_, (_, ids)), start, stop in zip(matches, starts, stops, strict=True):
-            for entity_id in ids:
+        for (_, (_, row)), start, stop in zip(matches, starts, stops, strict=True):
+            for entity_id in rows[row]:
                 if best.get((entity_id, start), -1) < stop:
                     best[(entity_id, start)] = stop
         for (entity_id, start), stop in sorted(best.items(), key=lambda item: item[0][1]):

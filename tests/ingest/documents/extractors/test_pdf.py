@@ -57,3 +57,14 @@ def test_a_file_poppler_cannot_read_falls_back(tmp_path: Path) -> None:
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\nnot really")
     assert poppler_text(broken, 1, timeout=30) is None
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_text_beyond_the_page_edge_is_kept(tmp_path: Path) -> None:
+    """A line running off the page is hidden from a reader, not from us."""
+    line = " ".join(f"word{n}" for n in range(60))
+    path = tmp_path / "wide.pdf"
+    path.write_bytes(pdf_bytes([line]))
+    pages = poppler_text(path, 1, timeout=30)
+    assert pages is not None
+    assert clean_text(pages[0]) == line == _pdfium_pages(path)[0]

@@ -101,6 +101,9 @@ class PDFExtractor(Extractor):
             image.unlink(missing_ok=True)
 
 
+_WHOLE_PLANE = ["-x", "-100000", "-y", "-100000", "-W", "200000", "-H", "200000"]
+
+
 def poppler_text(path: Path, pages: int, timeout: float) -> list[str] | None:
     """Each page's text by ``pdftotext``, or None when it is not installed,
     fails, or finds another number of pages than pdfium (the caller then
@@ -110,7 +113,10 @@ def poppler_text(path: Path, pages: int, timeout: float) -> list[str] | None:
         return None
     try:
         done = subprocess.run(
-            [program, "-q", "-enc", "UTF-8", str(path), "-"],
+            # the crop area is far larger than any page: by default
+            # pdftotext drops text outside the page box, and text hidden
+            # there is exactly what an investigator needs to see
+            [program, "-q", "-enc", "UTF-8", *_WHOLE_PLANE, str(path), "-"],
             capture_output=True,
             timeout=timeout,
             check=False,
