@@ -21,10 +21,16 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from threadline.errors import ServerBusy
+from threadline.ingest import isolated
 from threadline.ingest.documents.records import EntityOut, FileResult
 from threadline.ingest.documents.worker import Task, document_id, extract_file
 
 _CONTEXT: Any = None
+STOPPED = (
+    "the server is stopping: the files read so far are stored, the rest are not; "
+    "send the file again when the server is back (stored files are skipped)"
+)
 
 
 def _context() -> Any:
@@ -108,6 +114,9 @@ def run_sandboxed(
             receive, send = ctx.Pipe(duplex=False)
             process = ctx.Process(target=_child, args=(task, send), daemon=True)
             process.start()
+            # a stopping server ends these workers as it ends the isolated
+            # readers of uploads (``isolated.cancel_running``)
+            isolated.track(process)
             send.close()
             running.append(
                 _Running(task, process, receive, time.monotonic() + task.limits.timeout_seconds)
@@ -120,6 +129,13 @@ def run_sandboxed(
         ready = multiprocessing.connection.wait(
             [r.conn for r in running] + [r.process.sentinel for r in running], timeout
         )
+        if isolated.stopping():
+            # workers killed by a stopping server are not failed files: end
+            # the run; what was stored is kept and the rest is read next time
+            for item in running:
+                item.process.kill()
+                isolated.untrack(item.process)
+            raise ServerBusy(STOPPED, retry_after=30)
         done: list[tuple[Task, FileResult]] = []
         for item in list(running):
             result: FileResult | None = None
@@ -140,6 +156,7 @@ def run_sandboxed(
             if result is None:
                 continue
             running.remove(item)
+            isolated.untrack(item.process)
             item.conn.close()
             item.process.join(5)
             if item.process.is_alive():
