@@ -285,34 +285,63 @@ class Workspace:
         """Scan the text of ``dataset``'s documents for every name and alias
         of the workspace's people and organisations and store each hit as an
         FtM ``Mention`` (document, resolved entity, the name as written; the
-        statement's line is the page). Replaces the dataset's earlier
-        mentions; reads stored text, never the files again. Returns how many."""
+        statement's line is the page). E-mail addresses, phone numbers and
+        IBANs in the text (``search/patterns.py``) are kept on the document
+        (``emailMentioned``, ``phoneMentioned``, ``ibanMentioned``), and are
+        mentions too where a party holds that value. Replaces the dataset's
+        earlier mentions; reads stored text, never the files again. Returns
+        how many mentions."""
         from threadline.ingest.batch import BASE_PROP, StatementBatch
         from threadline.ingest.documents.records import make_id
         from threadline.search.mentions import MentionMatcher
-        from threadline.search.text_units import document_meta, known_names, text_units
+        from threadline.search.patterns import KIND_PROPS, find_patterns
+        from threadline.search.text_units import (
+            document_meta,
+            known_names,
+            known_values,
+            text_units,
+        )
 
         matcher = MentionMatcher(known_names(self.store))
-        if not matcher.size and MENTIONS_SOURCE not in self.store.live_sources(dataset):
-            return 0
+        values = known_values(self.store)
         batch = StatementBatch()
         seen: set[str] = set()
+        kept: set[tuple[str, str, str, int | None]] = set()
+
+        def mention(unit_id: str, document_id: str, page: int | None, entity_id: str,
+                    written: str, start: int) -> None:  # fmt: skip
+            mention_id = make_id("Mention", dataset, unit_id, entity_id, str(start))
+            if mention_id in seen:
+                return
+            seen.add(mention_id)
+            for prop, prop_type, value in (
+                (BASE_PROP, BASE_PROP, mention_id),
+                ("document", "entity", document_id),
+                ("resolved", "entity", entity_id),
+                ("name", "string", written),
+            ):
+                batch.add(mention_id, "Mention", prop, prop_type, value, None, None, page)
+
         for unit in text_units(self.store, document_meta(self.store, False), False):
             if dataset not in unit.datasets:
                 continue
             for hit in matcher.find(unit.body):
-                mention = make_id("Mention", dataset, unit.unit_id, hit.entity_id, str(hit.start))
-                if mention in seen:
-                    continue
-                seen.add(mention)
-                page = unit.page
-                for prop, prop_type, value in (
-                    (BASE_PROP, BASE_PROP, mention),
-                    ("document", "entity", unit.document_id),
-                    ("resolved", "entity", hit.entity_id),
-                    ("name", "string", hit.written),
-                ):
-                    batch.add(mention, "Mention", prop, prop_type, value, None, None, page)
+                mention(unit.unit_id, unit.document_id, unit.page, hit.entity_id, hit.written,
+                        hit.start)  # fmt: skip
+            for found in find_patterns(unit.body):
+                written = unit.body[found.start : found.end]
+                key = (unit.document_id, found.kind, found.value, unit.page)
+                if unit.schema != "Page" and key not in kept:
+                    kept.add(key)
+                    prop = KIND_PROPS[found.kind]
+                    prop_type = "identifier" if found.kind == "iban" else found.kind
+                    batch.add(unit.document_id, unit.schema, prop, prop_type, found.value,
+                              written, None, unit.page)  # fmt: skip
+                for entity_id in values.get((found.kind, found.value), []):
+                    mention(unit.unit_id, unit.document_id, unit.page, entity_id, written,
+                            found.start)  # fmt: skip
+        if not batch and MENTIONS_SOURCE not in self.store.live_sources(dataset):
+            return 0
         writer = self.store.begin_ingest(dataset, MENTIONS_SOURCE, "", "", "mentions")
         try:
             writer.append(batch)

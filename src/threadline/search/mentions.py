@@ -9,13 +9,22 @@ and the match maps back to the characters as written. A name must have at
 least two words (of which at least two of three letters or more): a lone
 surname or a common word is never tagged on its own. Two-word names also
 match in the other order (``Petrov Ivan``), and company names without their
-legal form (``Acme Holdings`` for ``Acme Holdings Ltd``)."""
+legal form (``Acme Holdings`` for ``Acme Holdings Ltd``). Punctuation
+folds to spaces, but a match never spans a clause break (``;``, ``:``,
+brackets, a blank line), and the other order only reads across a space or
+a comma (``Petrov, Ivan``), so ``J. Smith; Anna`` is not ``Smith Anna``."""
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+#: what a name written in a text never spans
+_BREAK = re.compile(r"[;:!?()\[\]{}<>|]|\n\s*\n")
+#: how the other order (surname first) is written: a space or a comma between
+_SWAPPED = re.compile(r"\w+\s*,?\s*\w+")
 
 LEGAL_FORMS = frozenset(
     [
@@ -88,7 +97,8 @@ def normalise(text: str) -> tuple[str, list[int]]:
 
 def name_keys(name: str) -> list[str]:
     """The normalised forms a name is matched by; none for a name that could
-    be a lone surname or a common word."""
+    be a lone surname or a common word. A two-word name's second key is the
+    other order."""
     tokens = normalise(name)[0].split()
     while len(tokens) > 2 and tokens[-1] in LEGAL_FORMS:
         tokens = tokens[:-1]
@@ -105,13 +115,18 @@ class MentionMatcher:
         """``names``: (entity id, name) pairs, every name and alias."""
         import ahocorasick
 
-        table: dict[str, set[str]] = {}
+        #: key -> {(entity id, whether the key is the name's other order)}
+        table: dict[str, set[tuple[str, bool]]] = {}
         for entity_id, name in names:
-            for key in name_keys(name):
-                table.setdefault(key, set()).add(entity_id)
+            for n, key in enumerate(name_keys(name)):
+                table.setdefault(key, set()).add((entity_id, n == 1))
         self.automaton = ahocorasick.Automaton()
         for key, ids in table.items():
-            self.automaton.add_word(key, (len(key), tuple(sorted(ids))))
+            # one hit per entity: written in order wins over the other order
+            best: dict[str, bool] = {}
+            for entity_id, swapped in sorted(ids):
+                best[entity_id] = best.get(entity_id, True) and swapped
+            self.automaton.add_word(key, (len(key), tuple(sorted(best.items()))))
         self.size = len(table)
         if self.size:
             self.automaton.make_automaton()
@@ -124,5 +139,10 @@ class MentionMatcher:
             # the key is padded with spaces: the name is inside them
             first, last = end - length + 2, end - 1
             start, stop = where[first], where[last] + 1
-            for entity_id in ids:
-                yield Hit(entity_id, text[start:stop], start, stop)
+            written = text[start:stop]
+            if _BREAK.search(written):
+                continue
+            for entity_id, swapped in ids:
+                if swapped and not _SWAPPED.fullmatch(written):
+                    continue
+                yield Hit(entity_id, written, start, stop)

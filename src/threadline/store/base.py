@@ -301,6 +301,15 @@ class StatementStore(abc.ABC):
     def has_entity(self, entity_id: str) -> bool: ...
 
     @abc.abstractmethod
+    def referring(
+        self, entity_ids: Sequence[str], props: Sequence[str], limit: int = 10_000
+    ) -> list[tuple[str, str, str]]:
+        """(entity id, schema, prop) of the live entities whose ``props`` name
+        one of ``entity_ids``: a document's pages and mentions (``document``),
+        an archive's members (``parent``), an e-mail's replies
+        (``inReplyToEmail``); sorted by entity id, at most ``limit``."""
+
+    @abc.abstractmethod
     def entity_ids(self) -> list[str]:
         """Every entity id, sorted."""
 
