@@ -605,15 +605,19 @@ class Workspace:
     # -- link graph ---------------------------------------------------------------
 
     def graph(
-        self, pivots: Sequence[str] = (), progress: Callable[[str], None] | None = None
+        self,
+        pivots: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+        mentions: bool = False,
     ) -> Graph:
         """The link graph over resolved entities (see ``threadline.graph``),
         rebuilt when the data or the resolution changed since it was saved.
         ``pivots`` adds nodes for shared phones, emails, addresses, IBANs or
-        identifiers."""
+        identifiers; ``mentions`` adds the weaker edges (type ``mention``)
+        from documents to the people and companies their text names."""
         from threadline.graph.cache import load_or_build
 
-        return load_or_build(self.store, self.path / GRAPH_DIR, pivots, progress)
+        return load_or_build(self.store, self.path / GRAPH_DIR, pivots, progress, mentions)
 
     def graph_entities(
         self, graph: Graph, nodes: Iterable[int], edges: Iterable[int]

@@ -180,3 +180,17 @@ def test_a_case_holds_a_document_as_evidence(api: Api) -> None:
 def test_an_entity_that_is_no_document_has_no_document_page(api: Api) -> None:
     assert page_of(api, "c-alpha").status_code == 404
     assert page_of(api, "no-such-document").status_code == 404
+
+
+def test_the_graph_api_follows_mentions_only_when_asked(api: Api) -> None:
+    hit = find(api, "payment approved", "memo.pdf")
+    person = marked(page_of(api, hit["id"]).json()["pages"][1], "mention")[0]["entity_id"]
+
+    def neighbour_ids(**params: Any) -> set[str]:
+        params = {"purpose": PURPOSE, **params}
+        answer = api.get("olga", f"/graph/neighbours/{person}", params=params)
+        assert answer.status_code == 200, answer.text
+        return {node["id"] for node in answer.json()["nodes"]}
+
+    assert hit["id"] not in neighbour_ids()
+    assert hit["id"] in neighbour_ids(mentions="true")

@@ -379,10 +379,12 @@ class StatementStore(abc.ABC):
         entity is captioned as most of its records name it."""
 
     @abc.abstractmethod
-    def link_edges(self, pivots: Sequence[str] = ()) -> pa.Table:
+    def link_edges(self, pivots: Sequence[str] = (), mentions: bool = False) -> pa.Table:
         """Every link between resolved entities, in the shape of
-        ``threadline.model.links.EDGE_SCHEMA``, and pivot edges to the shared
-        values of the kinds ``pivots`` (keys of ``PIVOT_TYPES``)."""
+        ``threadline.model.links.EDGE_SCHEMA``, pivot edges to the shared
+        values of the kinds ``pivots`` (keys of ``PIVOT_TYPES``) and, with
+        ``mentions``, an edge of kind ``mention`` from each document to each
+        entity its text names (``Mention`` entities are never nodes)."""
 
     # -- resolution ----------------------------------------------------------------------
 

@@ -418,8 +418,8 @@ class DuckDBStore(StatementStore):
     def link_nodes(self) -> pa.Table:
         return read_link_nodes(self.con, self.has_resolution())
 
-    def link_edges(self, pivots: Sequence[str] = ()) -> pa.Table:
-        return read_link_edges(self.con, self.has_resolution(), pivots)
+    def link_edges(self, pivots: Sequence[str] = (), mentions: bool = False) -> pa.Table:
+        return read_link_edges(self.con, self.has_resolution(), pivots, mentions)
 
     # -- resolution -----------------------------------------------------------------
 

@@ -75,6 +75,7 @@ const STYLE = [
   },
   { selector: 'edge.ownership', style: { 'line-color': '#b7793b', 'target-arrow-color': '#b7793b' } },
   { selector: 'edge.pivot', style: { 'line-style': 'dashed', 'target-arrow-shape': 'none' } },
+  { selector: 'edge.mention', style: { 'line-style': 'dashed', 'line-color': '#9bb3cf', width: 1, 'target-arrow-color': '#9bb3cf' } },
   { selector: '.faded', style: { opacity: 0.18 } },
   {
     selector: 'node.highlight',
@@ -178,6 +179,7 @@ function addEdge(record) {
   const classes = [];
   if (record.type === 'Ownership') classes.push('ownership');
   if (record.kind === 'pivot') classes.push('pivot');
+  if (record.kind === 'mention') classes.push('mention');
   noteType(record.type);
   return cy.add({
     group: 'edges',
@@ -204,7 +206,9 @@ function noteType(type) {
 /** Parameters every graph query carries: the edge type and as-of filters. */
 function filterParams() {
   const asOf = asOfInput.value.trim();
-  return { type: typeSelect.value, as_of: asOfInput.checkValidity() ? asOf : '' };
+  // mention edges (a document naming an entity) only when asked for
+  const mentions = document.getElementById('filter-mentions')?.checked ? 'true' : '';
+  return { type: typeSelect.value, as_of: asOfInput.checkValidity() ? asOf : '', mentions };
 }
 
 /** A partial date as a sortable key, padded the way the server pads it. */
