@@ -473,9 +473,11 @@ class Workspace:
         from followthemoney import model
 
         data = self.store.stats()
-        # Links are not indexed (see _docs); everything else should be.
+        # Links and mentions are not indexed (see _docs); everything else should be.
         data["searchable"] = sum(
-            n for name, n in data["schemata"].items() if not getattr(model.get(name), "edge", False)
+            n
+            for name, n in data["schemata"].items()
+            if not getattr(model.get(name), "edge", False) and name != "Mention"
         )
         data["indexed"] = self.index.count()
         # False after a crash between store and index commits; the next search
