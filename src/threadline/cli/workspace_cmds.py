@@ -340,9 +340,9 @@ def demo(
             f"{DOCUMENTS_DATASET:>12}: {documents.processed:,} files, {documents.pages:,} pages, "
             f"{documents.mentions:,} mentions of known people and companies"
         )
-        for source, stage, reason in documents.failed:
+        for failed, stage, reason in documents.failed:
             # OCR needs Tesseract (make doc-tools); the rest still loads
-            err.print(f"[yellow]{escape(source)}: {stage}: {escape(reason)}[/yellow]")
+            err.print(f"[yellow]{escape(failed)}: {stage}: {escape(reason)}[/yellow]")
         stats_data = ws.stats()
     err.print(
         f"Demo workspace ready in [bold]{escape(str(directory))}[/bold]: "
