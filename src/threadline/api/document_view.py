@@ -233,8 +233,9 @@ def _email(ws: Workspace, entity: Entity, masked: bool) -> dict[str, Any]:
 
 
 def mentioned(ws: Workspace, document_id: str) -> dict[str, dict[str, Any]]:
-    """The entities the document mentions: resolved id -> caption, schema,
-    the pages and the names as written."""
+    """The entities the document mentions, by the record a mention names:
+    the resolved entity's id, caption and schema, its records, the pages
+    and the names as written (one shared row per resolved entity)."""
     mention_ids = _referring(ws, [document_id], "document", "Mention")
     found: dict[str, dict[str, Any]] = {}
     for mention in _entities(ws, mention_ids):
@@ -243,19 +244,30 @@ def mentioned(ws: Workspace, document_id: str) -> dict[str, dict[str, Any]]:
             item["names"].update(mention.proxy.get("name"))
             item["pages"].update(r.source_line for r in mention.statements if r.prop == "name")
     out: dict[str, dict[str, Any]] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for target, item in found.items():
         try:
             entity = ws.entity(target)
         except EntityNotFound:
             continue
-        out[target] = {
-            "id": entity.id,
-            "record_id": target,
-            "caption": entity.caption,
-            "schema": entity.schema.name,
-            "pages": sorted(p for p in item["pages"] if p is not None),
-            "names": sorted(item["names"]),
-        }
+        # records resolved into one entity are one row: the entity's
+        row = merged.setdefault(
+            entity.id,
+            {
+                "id": entity.id,
+                "caption": entity.caption,
+                "schema": entity.schema.name,
+                "pages": set(),
+                "names": set(),
+                "records": [],
+            },
+        )
+        row["pages"].update(p for p in item["pages"] if p is not None)
+        row["names"].update(item["names"])
+        row["records"].append(target)
+        out[target] = row
+    for row in merged.values():
+        row["pages"], row["names"] = sorted(row["pages"]), sorted(row["names"])
     return out
 
 
@@ -321,7 +333,10 @@ def document_page(
             {"number": number, "segments": segments(text, matcher, mentions, terms, masked)}
             for number, text in _pages(ws, entity)
         ],
-        "mentions": sorted(mentions.values(), key=lambda m: (m["caption"], m["record_id"])),
+        "mentions": sorted(
+            {m["id"]: m for m in mentions.values()}.values(),
+            key=lambda m: (str(m["caption"]), str(m["id"])),
+        ),
     }
 
 
