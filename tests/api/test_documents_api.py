@@ -91,7 +91,12 @@ def test_the_text_comes_page_by_page_with_terms_and_mentions_marked(api: Api) ->
     (mention,) = marked(second, "mention")
     assert mention["text"] == "Ivan Petrov" and mention["caption"]
     assert [s["text"] for s in marked(second, "email")] == ["olena@example.org"]
-    # the entities it mentions, linked by their (resolved) ids
+    # the entities it mentions, linked by their (resolved) ids: the registry's
+    # Ivan Petrov and the leak's Петров Иван are one resolved entity, one row
+    # (the third Ivan Petrov, the address in the mail's headers, is its own)
+    (ivan,) = [m for m in doc["mentions"] if "p-ivan" in m["records"]]
+    assert sorted(ivan["records"]) == ["leak-ivan", "p-ivan"]
+    assert ivan["pages"] == [2]
     assert mention["entity_id"] in {m["id"] for m in doc["mentions"]}
     person = api.get("olga", f"/entities/{mention['entity_id']}", params={"purpose": PURPOSE})
     assert person.json()["caption"] == mention["caption"]
