@@ -737,8 +737,10 @@ class Workspace:
         index.commit(self.store.generation)
 
     def _update_text_index(self, expected: int) -> None:
-        """The queued documents' text, replaced (before the queue is cleared);
-        rebuilt instead when the text index is not at ``expected``."""
+        """The queued pages' and documents' text, replaced unit by unit
+        (before the queue is cleared); rebuilt instead when the text index is
+        not at ``expected``. By unit, not by document: a document queued
+        without its pages (new mentions on it) keeps its pages' entries."""
         from threadline.search.text_units import document_meta, text_units
 
         index = self.text_index
@@ -746,8 +748,10 @@ class Workspace:
             self._rebuild_text_index()
             return
         meta = document_meta(self.store, True)
-        index.delete_documents([*meta, *self.store.queued_gone()])
-        index.add(text_units(self.store, meta, True))
+        gone = self.store.queued_gone()
+        index.delete_documents(gone)
+        index.delete_units(gone)
+        index.add(text_units(self.store, meta, True), replace=True)
         index.commit(self.store.generation)
 
     def reindex(self, progress: IndexProgressFn | None = None) -> int:

@@ -82,3 +82,27 @@ def test_emails_phones_and_ibans_are_kept_and_tie_documents_to_their_holders(
     assert note.proxy.get("emailMentioned") == ["olena@example.org"]
     assert note.proxy.get("phoneMentioned") == ["+380441234567"]
     assert note.proxy.get("ibanMentioned") == ["GB82WEST12345698765432"]
+
+
+def test_new_mentions_on_a_document_keep_its_pages_searchable(
+    workspace: Workspace, tmp_path: Path, docs: Any, helpers: Any
+) -> None:
+    """A table ingest rewrites the documents' mentions (and their e-mail,
+    phone and IBAN values), which queues the documents again: their pages'
+    text must stay in the text index, once."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "memo.pdf").write_bytes(
+        docs.pdf_bytes(["Cover page", "Wire to GB82 WEST 1234 5698 7654 32 for Ivan Petrov"])
+    )
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    assert [h.page for h in workspace.search_text("wire")] == [2]
+    people = helpers.write_csv(tmp_path / "people.csv", ["name"], [["Ivan Petrov"]])
+    workspace.ingest(people, "registry", schema="Person", maps=["name=name"])
+    assert [h.page for h in workspace.search_text("wire")] == [2]
+    assert [h.page for h in workspace.search_text("cover")] == [1]
+    # a changed file replaces its pages, not adds to them
+    (root / "memo.pdf").write_bytes(docs.pdf_bytes(["Cover page, revised"]))
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    assert [h.page for h in workspace.search_text("cover")] == [1]
+    assert workspace.search_text("wire") == []
