@@ -168,6 +168,7 @@ def test_the_entity_page_lists_the_documents_that_mention_it(api: Api) -> None:
     mention = marked(page_of(api, hit["id"]).json()["pages"][1], "mention")[0]
     person = api.get("olga", f"/entities/{mention['entity_id']}", params={"purpose": PURPOSE})
     rows = person.json()["mentioned_in"]
+    # one row, though the name matched both records merged into the person
     (row,) = [r for r in rows if r["document"]["file_name"] == "memo.pdf"]
     assert row["page"] == 2 and row["document"]["id"] == hit["id"]
     assert {"text": "Ivan Petrov", "match": True} in row["snippet"]

@@ -83,12 +83,17 @@ def segments(
 ) -> list[dict[str, Any]]:
     """``text`` cut into segments; mentions win over patterns, patterns over
     search terms, where they overlap."""
-    spans: list[tuple[int, Span]] = []
+    spans: list[tuple[float, Span]] = []
     if matcher is not None:
         for hit in matcher.find(text):
             target = targets.get(hit.entity_id, {})
             entity_id, caption = target.get("id", hit.entity_id), target.get("caption")
-            spans.append((0, Span(hit.start, hit.end, "mention", entity_id, caption)))
+            # one name, several entities: a person or company (and one with
+            # more records) before a bare party of an e-mail header
+            rank = (target.get("schema") == "LegalEntity") / 2 - len(
+                target.get("records", ())
+            ) / 1e6
+            spans.append((rank, Span(hit.start, hit.end, "mention", entity_id, caption)))
     for found in find_patterns(text):
         spans.append((1, Span(found.start, found.end, found.kind)))
     spans += [(2, span) for span in _term_spans(text, terms)]
@@ -372,6 +377,7 @@ def mentioning(ws: Workspace, entity: Entity) -> list[dict[str, Any]]:
     }
     page_text: dict[tuple[str, int | None], str] = {}
     loaded: set[str] = set()
+    shown: set[tuple[str, int | None, str]] = set()
     out: list[dict[str, Any]] = []
     for mention in mentions:
         document = documents.get(mention.proxy.first("document") or "")
@@ -379,6 +385,9 @@ def mentioning(ws: Workspace, entity: Entity) -> list[dict[str, Any]]:
         if document is None:
             continue
         page = next((r.source_line for r in mention.statements if r.prop == "name"), None)
+        if (document.id, page, name) in shown:
+            continue  # the same words naming two records merged into this entity
+        shown.add((document.id, page, name))
         key = (document.id, page)
         if document.id not in loaded:
             loaded.add(document.id)
