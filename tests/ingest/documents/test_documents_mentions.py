@@ -51,6 +51,12 @@ def test_documents_mention_known_entities_and_refresh_when_names_arrive(
         m.proxy.get("name")[0] for m in workspace.entities("leak") if m.schema.name == "Mention"
     )
     assert names == ["Olena Kovalenko", "Petrov Ivan"]
+    # the names go again: so do their mentions
+    workspace.drop_dataset("registry2")
+    names = sorted(
+        m.proxy.get("name")[0] for m in workspace.entities("leak") if m.schema.name == "Mention"
+    )
+    assert names == ["Petrov Ivan"]
 
 
 def test_emails_phones_and_ibans_are_kept_and_tie_documents_to_their_holders(

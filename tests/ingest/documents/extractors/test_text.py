@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threadline.ingest.documents.extractors.text import clean_text
+from threadline.ingest.documents.extractors.text import clean_text, decode_text
 
 PIECES = list("ab \t\n\r\u00a0\x00\x07\x0c\u0301éÅ\u212b\ufffe")
 
@@ -28,3 +29,19 @@ def test_single_spaces_and_paragraphs_are_kept() -> None:
     assert clean_text("Share  purchase\t agreement\r\n\r\n\r\nSigned") == (
         "Share purchase agreement\n\nSigned"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Le conseil a déjà approuvé le paiement; la réunion a été déjà reportée. " * 3, "cp1252"),
+        ("El consejo aprobó el pago en la reunión del año pasado, según el contrato. " * 3,
+         "cp1252"),
+        ("Совет директоров одобрил платёж по договору, подписанному владельцем. " * 3, "cp1251"),
+        ("Zarząd zatwierdził płatność; właściciel spółki podpisał umowę źródłową. " * 3,
+         "cp1250"),
+    ],
+)  # fmt: skip
+def test_legacy_code_pages_are_read_as_written(text: str, encoding: str) -> None:
+    decoded, _ = decode_text(text.encode(encoding))
+    assert decoded == text

@@ -1,4 +1,4 @@
-"""Plain text (encoding detected by charset-normalizer) and the text
+"""Plain text (encoding detected by chardet) and the text
 clean-up every extractor shares."""
 
 from __future__ import annotations
@@ -26,17 +26,21 @@ def clean_text(text: str) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 when it is, else the best guess."""
+    """(text, encoding): UTF-8 when it is, else chardet's best guess from the
+    first megabytes (Latin-1 when it has none: every byte is a character)."""
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
+    import chardet
 
-    best = from_bytes(data[: 4 << 20]).best()
-    if best is None or best.encoding is None:
+    encoding = chardet.detect(data[: 4 << 20]).get("encoding")
+    if not encoding:
         return data.decode("latin-1"), "latin-1"
-    return data.decode(best.encoding, "replace"), best.encoding
+    try:
+        return data.decode(encoding, "replace"), encoding.lower()
+    except LookupError:  # a name Python's codecs do not know
+        return data.decode("latin-1"), "latin-1"
 
 
 class TextExtractor(Extractor):
