@@ -7,7 +7,19 @@ refused when it would put into one cluster
 - two records an analyst judged "not same", or
 - two records with conflicting veto identifiers (two different registration
   numbers, say), even when a third record without one links them: the
-  check is on the whole clusters, not the pair.
+  check is on the whole clusters, not the pair;
+- two clusters of which the model expects fewer than half the pairs between
+  them to be matches (``MIN_CROSS_MATCH_SHARE``), however strong the one
+  pair that would join them.
+
+Merging is transitive: one pair above the merge threshold between a record
+of one person and a record of a namesake would join the two people's whole
+clusters (chaining). The probabilities are calibrated, so the mean
+probability over all pairs between two clusters is the share of those pairs
+expected to be matches; if the clusters were one entity, every one of them
+would be. A pair that was never scored, or scored below the review
+threshold, counts as zero: blocking or the model found nothing in common.
+Two single records are joined by their pair alone, as before.
 
 An analyst's "same" overrides a veto: the analyst has seen both records.
 """
@@ -22,6 +34,9 @@ from dataclasses import dataclass, field
 from threadline.resolve.judgements import NK_PREFIX, Judgement, JudgementRecord
 
 CANONICAL_PREFIX = "tl-"
+#: Two clusters are merged only when at least this share of the pairs
+#: between them is expected to be matches (their mean probability).
+MIN_CROSS_MATCH_SHARE = 0.5
 
 
 @dataclass
@@ -36,8 +51,27 @@ class Clusterer:
         self._parent: dict[str, str] = {}
         self._clusters: dict[str, _Cluster] = {}
         self._veto_ids = veto_ids
+        self._scores: dict[str, dict[str, float]] = {}
         self.refused_vetoed = 0
         self.refused_judged = 0
+        self.refused_weak = 0
+
+    def score(self, a: str, b: str, probability: float) -> None:
+        """Record a scored pair: evidence for the cluster-level check."""
+        self._scores.setdefault(a, {})[b] = probability
+        self._scores.setdefault(b, {})[a] = probability
+
+    def _cross_share(self, ra: str, rb: str) -> float:
+        """The mean probability over all pairs between two clusters; pairs
+        not scored count as zero."""
+        a, b = self._clusters[ra].members, self._clusters[rb].members
+        small, other = (a, rb) if len(a) <= len(b) else (b, ra)
+        total = 0.0
+        for member in small:
+            for neighbour, probability in self._scores.get(member, {}).items():
+                if self.find(neighbour) == other:
+                    total += probability
+        return total / (len(a) * len(b))
 
     def find(self, node: str) -> str:
         parent = self._parent.get(node)
@@ -80,6 +114,10 @@ class Clusterer:
             if self._vetoed(ra, rb):
                 self.refused_vetoed += 1
                 return False
+            sizes = len(self._clusters[ra].members) * len(self._clusters[rb].members)
+            if sizes > 1 and self._cross_share(ra, rb) < MIN_CROSS_MATCH_SHARE:
+                self.refused_weak += 1
+                return False
         big, small = (ra, rb)
         if len(self._clusters[ra].members) < len(self._clusters[rb].members):
             big, small = rb, ra
@@ -100,6 +138,8 @@ class ClusterResult:
     canonical: dict[str, str]  # every clustered id -> canonical id
     refused_vetoed: int
     refused_judged: int
+    #: merges refused because too few pairs between the two clusters matched
+    refused_weak: int = 0
 
 
 def cluster(
@@ -107,11 +147,16 @@ def cluster(
     judgements: Iterable[JudgementRecord],
     veto_ids: Mapping[str, Iterable[str]],
     previous: Mapping[str, str],
+    merge_threshold: float = 0.0,
 ) -> ClusterResult:
-    """Cluster ``pairs`` (left, right, probability: only those above the merge
-    threshold) under ``judgements``; ids keep the canonical id they had in
-    ``previous`` where their cluster still holds most of its members."""
+    """Cluster the scored ``pairs`` (left, right, probability) under
+    ``judgements``: pairs at or above ``merge_threshold`` merge, every pair
+    counts as evidence between clusters. Ids keep the canonical id they had
+    in ``previous`` where their cluster still holds most of its members."""
     clusterer = Clusterer(veto_ids)
+    pairs = list(pairs)
+    for left, right, probability in pairs:
+        clusterer.score(left, right, probability)
     judged = list(judgements)
     for rec in judged:
         if rec.judgement is Judgement.POSITIVE:
@@ -119,10 +164,13 @@ def cluster(
     for rec in judged:
         if rec.judgement is Judgement.NEGATIVE:
             clusterer.forbid(rec.left_id, rec.right_id)
-    for left, right, _ in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+    merging = [p for p in pairs if p[2] >= merge_threshold]
+    for left, right, _ in sorted(merging, key=lambda p: (-p[2], p[0], p[1])):
         clusterer.union(left, right)
     canonical = assign_canonical(clusterer.clusters(), previous)
-    return ClusterResult(canonical, clusterer.refused_vetoed, clusterer.refused_judged)
+    return ClusterResult(
+        canonical, clusterer.refused_vetoed, clusterer.refused_judged, clusterer.refused_weak
+    )
 
 
 def assign_canonical(clusters: Iterable[set[str]], previous: Mapping[str, str]) -> dict[str, str]:
