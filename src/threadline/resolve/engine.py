@@ -64,8 +64,6 @@ EM_MAX_PAIRS = 5e6
 # candidate pairs, stopping early once no m moves by more than M_TOLERANCE.
 M_ROUNDS = 8
 M_TOLERANCE = 0.005
-# Pairs below this probability hold too little of the matches' mass to move m.
-M_FLOOR_PROBABILITY = 1e-4
 # The weight of Splink's m estimate against the candidates' evidence, in matches.
 M_PSEUDO_MATCHES = 10.0
 # Analysts' "same" judgements refine the model once there are this many.
@@ -282,11 +280,12 @@ class SplinkEngine:
         date looks unlikely. Over the candidate pairs of the prediction
         blocking (names, phonetics, dates with an initial, identifiers,
         contacts) no comparison is held fixed: each round scores them with
-        the current model (E step) and takes each level's m as the
-        probability-weighted share of pairs at that level (M step), and the
-        prior as the expected matches over all pairs. Pairs outside the
-        candidates are taken as non-matches, as blocking assumes. Skipped
-        when the candidates hold too few expected matches to estimate from."""
+        the current model, the prior first brought to its fixed point
+        (``calibration.fit_prior``), and takes each level's m as the
+        probability-weighted share of pairs at that level. Pairs outside the
+        candidates are taken as non-matches, as blocking assumes. Splink's
+        block estimate is a prior on m worth ``M_PSEUDO_MATCHES`` matches,
+        so a handful of duplicates leaves it nearly as it was."""
         features = _sample(features)
         n = features.num_rows
         total = n * (n - 1) / 2
@@ -301,10 +300,21 @@ class SplinkEngine:
             if not level.get("is_null_level") and level.get("m_probability") is not None
         }
         for _ in range(M_ROUNDS):
-            pairs = self.predict(features, model, floor=M_FLOOR_PROBABILITY)
+            pairs = self.predict(features, model, floor=CALIBRATION_FLOOR)
             if pairs.num_rows == 0:
                 return model
-            probs = np.asarray(pairs.column("probability").to_numpy(), dtype=np.float64)
+            # The prior first, at its fixed point for the current Bayes
+            # factors (``calibration.fit_prior``): from a prior orders of
+            # magnitude too low, as the deterministic rules give on data
+            # without identifiers, every match looks unlikely and m settles
+            # on what the few certain pairs show.
+            prior = float(model["probability_two_random_records_match"])
+            weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
+            factors = weights - calibration.log2_odds(prior)
+            fitted = calibration.fit_prior(factors, total, prior)
+            if fitted * total >= calibration.MIN_EXPECTED_MATCHES:
+                prior = fitted
+            probs = calibration.posterior(factors, prior)
             gammas = _gamma_matrix(pairs, len(gamma_to_level))
             model = copy.deepcopy(model)
             moved = 0.0
@@ -317,14 +327,11 @@ class SplinkEngine:
                         continue
                     level = comp["comparison_levels"][li]
                     at_level = float(probs[column == gamma].sum())
-                    m = (at_level + M_PSEUDO_MATCHES * anchor[(ci, li)]) / (
-                        mass + M_PSEUDO_MATCHES
-                    )
+                    m = (at_level + M_PSEUDO_MATCHES * anchor[(ci, li)]) / (mass + M_PSEUDO_MATCHES)
                     moved = max(moved, abs(m - float(level["m_probability"])))
                     level["m_probability"] = m
             smooth_m_probabilities(model)
-            expected = float(probs.sum())
-            model["probability_two_random_records_match"] = min(0.5, max(1e-9, expected / total))
+            model["probability_two_random_records_match"] = prior
             if moved < M_TOLERANCE:
                 break
         return model
