@@ -19,7 +19,10 @@ probability over all pairs between two clusters is the share of those pairs
 expected to be matches; if the clusters were one entity, every one of them
 would be. A pair that was never scored, or scored below the review
 threshold, counts as zero: blocking or the model found nothing in common.
-Two single records are joined by their pair alone, as before.
+Two single records are joined by their pair alone, as before. Records an
+analyst judged "same" count as one record here (their strongest pair with
+another record speaks for them): the analyst's word is not a reason to keep
+the rest of the person's records apart.
 
 An analyst's "same" overrides a veto: the analyst has seen both records.
 """
@@ -42,12 +45,18 @@ MIN_CROSS_MATCH_SHARE = 0.5
 @dataclass
 class _Cluster:
     members: set[str]
+    #: the records and groups of records judged "same" it holds, each by
+    #: one member id: what the cluster-level check counts
+    units: set[str] = field(default_factory=set)
     vetoes: dict[str, set[str]] = field(default_factory=dict)
     not_same: set[str] = field(default_factory=set)
 
 
 class Clusterer:
-    def __init__(self, veto_ids: Mapping[str, Iterable[str]]) -> None:
+    def __init__(
+        self, veto_ids: Mapping[str, Iterable[str]], units: Mapping[str, str] | None = None
+    ) -> None:
+        self._units = units or {}
         self._parent: dict[str, str] = {}
         self._clusters: dict[str, _Cluster] = {}
         self._veto_ids = veto_ids
@@ -58,17 +67,21 @@ class Clusterer:
 
     def score(self, a: str, b: str, probability: float) -> None:
         """Record a scored pair: evidence for the cluster-level check."""
-        self._scores.setdefault(a, {})[b] = probability
-        self._scores.setdefault(b, {})[a] = probability
+        ua, ub = self._units.get(a, a), self._units.get(b, b)
+        if ua == ub:
+            return
+        for x, y in ((ua, ub), (ub, ua)):
+            known = self._scores.setdefault(x, {})
+            known[y] = max(probability, known.get(y, 0.0))
 
     def _cross_share(self, ra: str, rb: str) -> float:
-        """The mean probability over all pairs between two clusters; pairs
-        not scored count as zero."""
-        a, b = self._clusters[ra].members, self._clusters[rb].members
+        """The mean probability over all pairs of units between two
+        clusters; pairs not scored count as zero."""
+        a, b = self._clusters[ra].units, self._clusters[rb].units
         small, other = (a, rb) if len(a) <= len(b) else (b, ra)
         total = 0.0
-        for member in small:
-            for neighbour, probability in self._scores.get(member, {}).items():
+        for unit in small:
+            for neighbour, probability in self._scores.get(unit, {}).items():
                 if self.find(neighbour) == other:
                     total += probability
         return total / (len(a) * len(b))
@@ -77,7 +90,7 @@ class Clusterer:
         parent = self._parent.get(node)
         if parent is None:
             self._parent[node] = node
-            cluster = _Cluster({node})
+            cluster = _Cluster({node}, {self._units.get(node, node)})
             for key in self._veto_ids.get(node, ()):
                 prop, _, value = key.partition(":")
                 cluster.vetoes.setdefault(prop, set()).add(value)
@@ -114,7 +127,7 @@ class Clusterer:
             if self._vetoed(ra, rb):
                 self.refused_vetoed += 1
                 return False
-            sizes = len(self._clusters[ra].members) * len(self._clusters[rb].members)
+            sizes = len(self._clusters[ra].units) * len(self._clusters[rb].units)
             if sizes > 1 and self._cross_share(ra, rb) < MIN_CROSS_MATCH_SHARE:
                 self.refused_weak += 1
                 return False
@@ -124,6 +137,7 @@ class Clusterer:
         self._parent[small] = big
         into, gone = self._clusters[big], self._clusters.pop(small)
         into.members |= gone.members
+        into.units |= gone.units
         into.not_same |= gone.not_same
         for prop, values in gone.vetoes.items():
             into.vetoes.setdefault(prop, set()).update(values)
@@ -153,11 +167,11 @@ def cluster(
     ``judgements``: pairs at or above ``merge_threshold`` merge, every pair
     counts as evidence between clusters. Ids keep the canonical id they had
     in ``previous`` where their cluster still holds most of its members."""
-    clusterer = Clusterer(veto_ids)
+    judged = list(judgements)
+    clusterer = Clusterer(veto_ids, _judged_units(judged))
     pairs = list(pairs)
     for left, right, probability in pairs:
         clusterer.score(left, right, probability)
-    judged = list(judgements)
     for rec in judged:
         if rec.judgement is Judgement.POSITIVE:
             clusterer.union(rec.left_id, rec.right_id, force=True)
@@ -171,6 +185,25 @@ def cluster(
     return ClusterResult(
         canonical, clusterer.refused_vetoed, clusterer.refused_judged, clusterer.refused_weak
     )
+
+
+def _judged_units(judged: list[JudgementRecord]) -> dict[str, str]:
+    """Record -> the smallest id of its group of records joined by analysts'
+    "same" judgements (records judged with none are left out)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for rec in judged:
+        if rec.judgement is Judgement.POSITIVE:
+            a, b = find(rec.left_id), find(rec.right_id)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {x: find(x) for x in parent}
 
 
 def assign_canonical(clusters: Iterable[set[str]], previous: Mapping[str, str]) -> dict[str, str]:

@@ -1,0 +1,60 @@
+"""Clusters from scored pairs: one strong pair between two records of two
+different people must not join the people's whole clusters (chaining)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from threadline.resolve.clustering import cluster
+from threadline.resolve.judgements import Judgement, JudgementRecord
+
+
+def _groups(canonical: dict[str, str], ids: list[str]) -> set[frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for entity in ids:
+        out.setdefault(canonical.get(entity, entity), set()).add(entity)
+    return {frozenset(members) for members in out.values()}
+
+
+def test_one_pair_does_not_chain_two_clusters() -> None:
+    """Two people with two records each; one record of each looks like the
+    other person's (0.8, above the merge threshold); the other three pairs
+    between them were never scored. The model expects a fifth of the pairs
+    between the clusters to be matches: they stay apart."""
+    pairs = [("a1", "a2", 0.99), ("b1", "b2", 0.99), ("a2", "b1", 0.8)]
+    result = cluster(pairs, [], {}, {}, merge_threshold=0.7)
+    ids = ["a1", "a2", "b1", "b2"]
+    assert _groups(result.canonical, ids) == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"})}
+    assert result.refused_weak == 1
+
+
+def test_a_record_joins_a_cluster_when_most_pairs_agree() -> None:
+    """A third record of the same person, strongly like one record and
+    weakly like the other (scored, below the merge threshold): the mean
+    over its pairs with the cluster is 0.65, so it joins."""
+    pairs = [("a1", "a2", 0.99), ("a2", "a3", 0.9), ("a1", "a3", 0.4)]
+    result = cluster(pairs, [], {}, {}, merge_threshold=0.7)
+    assert _groups(result.canonical, ["a1", "a2", "a3"]) == {frozenset({"a1", "a2", "a3"})}
+    assert result.refused_weak == 0
+
+
+def test_two_single_records_merge_on_their_pair_alone() -> None:
+    result = cluster([("a", "b", 0.71), ("c", "d", 0.69)], [], {}, {}, merge_threshold=0.7)
+    assert _groups(result.canonical, ["a", "b", "c", "d"]) == {
+        frozenset({"a", "b"}),
+        frozenset({"c"}),
+        frozenset({"d"}),
+    }
+
+
+def test_a_record_unlike_most_of_a_cluster_stays_out() -> None:
+    """A namesake like one record of a three-record cluster (0.75) and
+    never scored against the other two: a quarter of the pairs expected to
+    match, so it stays out, while an analyst's "same" still merges it."""
+    pairs = [("a1", "a2", 0.99), ("a2", "a3", 0.99), ("a1", "a3", 0.95), ("a3", "x", 0.75)]
+    result = cluster(pairs, [], {}, {}, merge_threshold=0.7)
+    ids = ["a1", "a2", "a3", "x"]
+    assert _groups(result.canonical, ids) == {frozenset({"a1", "a2", "a3"}), frozenset({"x"})}
+    same = JudgementRecord("a3", "x", Judgement.POSITIVE, "analyst", datetime.now(UTC))
+    judged = cluster(pairs, [same], {}, {}, merge_threshold=0.7)
+    assert _groups(judged.canonical, ids) == {frozenset(ids)}
