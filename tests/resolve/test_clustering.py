@@ -47,14 +47,33 @@ def test_two_single_records_merge_on_their_pair_alone() -> None:
     }
 
 
-def test_a_record_unlike_most_of_a_cluster_stays_out() -> None:
-    """A namesake like one record of a three-record cluster (0.75) and
-    never scored against the other two: a quarter of the pairs expected to
-    match, so it stays out, while an analyst's "same" still merges it."""
+def test_a_single_record_joins_a_cluster_by_its_strongest_pair() -> None:
+    """A noisy duplicate scored against one record of its cluster only."""
     pairs = [("a1", "a2", 0.99), ("a2", "a3", 0.99), ("a1", "a3", 0.95), ("a3", "x", 0.75)]
     result = cluster(pairs, [], {}, {}, merge_threshold=0.7)
-    ids = ["a1", "a2", "a3", "x"]
-    assert _groups(result.canonical, ids) == {frozenset({"a1", "a2", "a3"}), frozenset({"x"})}
-    same = JudgementRecord("a3", "x", Judgement.POSITIVE, "analyst", datetime.now(UTC))
+    assert _groups(result.canonical, ["a1", "a2", "a3", "x"]) == {
+        frozenset({"a1", "a2", "a3", "x"})
+    }
+
+
+def test_records_judged_same_count_as_one_in_the_check() -> None:
+    """An analyst judged a3 and x1 the same. The a-cluster and the x-cluster
+    then join through them: the analyst's "same" is not evidence against
+    the rest of the records. Without the judgement, the one pair a3-x1
+    (0.75) does not chain the two clusters."""
+    pairs = [
+        ("a1", "a2", 0.99),
+        ("a2", "a3", 0.99),
+        ("a1", "a3", 0.95),
+        ("x1", "x2", 0.99),
+        ("a3", "x1", 0.75),
+    ]
+    ids = ["a1", "a2", "a3", "x1", "x2"]
+    apart = cluster(pairs, [], {}, {}, merge_threshold=0.7)
+    assert _groups(apart.canonical, ids) == {
+        frozenset({"a1", "a2", "a3"}),
+        frozenset({"x1", "x2"}),
+    }
+    same = JudgementRecord("a3", "x1", Judgement.POSITIVE, "analyst", datetime.now(UTC))
     judged = cluster(pairs, [same], {}, {}, merge_threshold=0.7)
     assert _groups(judged.canonical, ids) == {frozenset(ids)}

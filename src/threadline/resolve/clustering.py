@@ -8,9 +8,9 @@ refused when it would put into one cluster
 - two records with conflicting veto identifiers (two different registration
   numbers, say), even when a third record without one links them: the
   check is on the whole clusters, not the pair;
-- two clusters of which the model expects fewer than half the pairs between
-  them to be matches (``MIN_CROSS_MATCH_SHARE``), however strong the one
-  pair that would join them.
+- two clusters of several records each of which the model expects fewer
+  than half the pairs between them to be matches (``MIN_CROSS_MATCH_SHARE``),
+  however strong the one pair that would join them.
 
 Merging is transitive: one pair above the merge threshold between a record
 of one person and a record of a namesake would join the two people's whole
@@ -19,10 +19,13 @@ probability over all pairs between two clusters is the share of those pairs
 expected to be matches; if the clusters were one entity, every one of them
 would be. A pair that was never scored, or scored below the review
 threshold, counts as zero: blocking or the model found nothing in common.
-Two single records are joined by their pair alone, as before. Records an
-analyst judged "same" count as one record here (their strongest pair with
-another record speaks for them): the analyst's word is not a reason to keep
-the rest of the person's records apart.
+A single record joins a cluster by its strongest pair, as before: noisy
+duplicates often carry little more than a name, and are scored against few
+of their entity's other records (checking them too cost recall on the
+multi-source benchmarks, bench/RESULTS.md). Records an analyst judged
+"same" count as one record here (their strongest pair with another record
+speaks for them): the analyst's word is not a reason to keep the rest of
+the person's records apart.
 
 An analyst's "same" overrides a veto: the analyst has seen both records.
 """
@@ -37,8 +40,9 @@ from dataclasses import dataclass, field
 from threadline.resolve.judgements import NK_PREFIX, Judgement, JudgementRecord
 
 CANONICAL_PREFIX = "tl-"
-#: Two clusters are merged only when at least this share of the pairs
-#: between them is expected to be matches (their mean probability).
+#: Two clusters of several records each are merged only when at least this
+#: share of the pairs between them is expected to be matches (their mean
+#: probability): more likely than not.
 MIN_CROSS_MATCH_SHARE = 0.5
 
 
@@ -127,8 +131,8 @@ class Clusterer:
             if self._vetoed(ra, rb):
                 self.refused_vetoed += 1
                 return False
-            sizes = len(self._clusters[ra].units) * len(self._clusters[rb].units)
-            if sizes > 1 and self._cross_share(ra, rb) < MIN_CROSS_MATCH_SHARE:
+            smaller = min(len(self._clusters[ra].units), len(self._clusters[rb].units))
+            if smaller > 1 and self._cross_share(ra, rb) < MIN_CROSS_MATCH_SHARE:
                 self.refused_weak += 1
                 return False
         big, small = (ra, rb)
