@@ -226,11 +226,17 @@ class Workspace:
             report = self._ingest_isolated(Path(path), options, isolate)
         self._update_index()
         # new names may be mentioned in documents already read
+        self._refresh_all_mentions()
+        return report
+
+    def _refresh_all_mentions(self) -> None:
+        """Mentions follow the names: after names arrive or go (an ingest, a
+        dropped dataset, a retention sweep), every document dataset's
+        mentions are found again from the stored text."""
         before = self.store.generation
         refreshed = [self.refresh_mentions(name) for name in self._document_datasets()]
         if refreshed:
             self._update_index(since=before)
-        return report
 
     def _document_datasets(self) -> list[str]:
         """Datasets holding documents (whose text mentions may be refreshed)."""
@@ -362,6 +368,7 @@ class Workspace:
     def drop_dataset(self, name: str) -> None:
         self.store.drop_dataset(name)
         self._update_index()
+        self._refresh_all_mentions()  # no mention of a name that is gone
 
     # -- retention ----------------------------------------------------------------
 
@@ -391,6 +398,7 @@ class Workspace:
             removed += self.store.expire_ingests(dataset, cutoff, dry_run=dry_run)
         if removed and not dry_run:
             self._update_index()
+            self._refresh_all_mentions()
         return removed
 
     # -- reading ------------------------------------------------------------------

@@ -100,6 +100,44 @@ def test_typos_are_tolerated(index: TantivyIndex, query: str, expected: str) -> 
     assert ids(index, query)[:1] == [expected]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Alexander", ["p1", "p2"]),  # three edits from Aleksandr, four from Oleksandr
+        ("Alexander Kovalenko", ["p1", "p2"]),
+        ("Mohamed", ["p3"]),  # three edits from Muhammad
+    ],
+)
+def test_names_that_sound_alike_are_found(
+    index: TantivyIndex, query: str, expected: list[str]
+) -> None:
+    """Transliterations beyond the edit distance sound the same, by the
+    phonetic code resolution also compares names by."""
+    load(
+        index,
+        person("p1", "Oleksandr Kovalenko"),
+        person("p2", "Aleksandr Kovalenko"),
+        person("p3", "Muhammad Rahimov"),
+        person("p5", "Olga Kovalenko"),
+    )
+    found = ids(index, query)
+    assert sorted(found[: len(expected)]) == expected
+    if " " not in query:
+        assert len(found) == len(expected)
+
+
+def test_sound_alike_ranks_below_exact(index: TantivyIndex) -> None:
+    load(index, person("p1", "Alexander Kovalenko"), person("p2", "Aleksandr Kovalenko"))
+    assert ids(index, "Alexander Kovalenko") == ["p1", "p2"]
+    assert ids(index, "Aleksandr Kovalenko") == ["p2", "p1"]
+
+
+def test_digits_and_short_words_never_match_by_sound(index: TantivyIndex) -> None:
+    load(index, company("c1", "Lee Holdings 12345"))
+    assert ids(index, "Li") == []
+    assert ids(index, "12346") == []
+
+
 def test_short_words_are_not_fuzzy(index: TantivyIndex) -> None:
     # One edit turns most three-letter words into other words.
     load(index, company("c1", "Bar Ltd"))

@@ -178,6 +178,41 @@ def test_several_small_sources_written_together(store: StatementStore) -> None:
     }
     store.collect_garbage()
     assert store.stored_statements() == 4
+    [info] = store.datasets()
+    assert info.entities == 2
+
+
+def test_a_source_written_twice_together_keeps_its_last_write(store: StatementStore) -> None:
+    from threadline.store.base import SourceWrite
+
+    store.clear_index_queue()
+    writes = [
+        SourceWrite("a.pdf", "/a.pdf", "1" * 64, "document", people(("p1", "First")), 1),
+        SourceWrite("b.pdf", "/b.pdf", "2" * 64, "document", people(("p2", "Anna Ivanova")), 1),
+        SourceWrite("a.pdf", "/a.pdf", "3" * 64, "document", people(("p1", "Second")), 1),
+    ]
+    assert store.write_sources("docs", writes) == 2
+    assert names(store) == {"p1": ["Second"], "p2": ["Anna Ivanova"]}
+    assert store.live_sources("docs")["a.pdf"] == ("3" * 64, "document")
+
+
+def test_a_rewritten_source_keeps_first_sightings(store: StatementStore) -> None:
+    from threadline.store.base import SourceWrite
+
+    def write(*rows: tuple[str, str]) -> None:
+        store.write_sources(
+            "docs", [SourceWrite("a.pdf", "/a.pdf", "1" * 64, "document", people(*rows), 1)]
+        )
+
+    def sightings() -> dict[str, datetime]:
+        return {r.value: r.first_seen for r in store.entity_rows(["p1"]) if r.prop == "name"}
+
+    write(("p1", "Ivan Petrov"))
+    first = sightings()
+    write(("p1", "Ivan Petrov"), ("p1", "I. Petrov"))
+    again = sightings()
+    assert again["Ivan Petrov"] == first["Ivan Petrov"]
+    assert again["I. Petrov"] > first["Ivan Petrov"]
 
 
 def test_values_of_one_entity_from_two_datasets_stay_apart(store: StatementStore) -> None:

@@ -68,24 +68,13 @@ class AuditTrail:
                 details={"value": value}, conn=conn,
             )  # fmt: skip
 
-    def record_cli(
-        self,
-        principal: Principal,
-        action: Action,
-        *,
-        case_id: str | None = None,
-        purpose: str | None = None,
-        target: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> AuditEntry:
-        """``record()`` for a command-line read: without a case or purpose it
-        is refused, unless an admin made the purpose optional, in which case
-        the entry says it was not stated."""
+    def cli_purpose(self, case_id: str | None, purpose: str | None) -> str | None:
+        """The purpose a command-line read is recorded with: as stated; or,
+        with neither case nor purpose where an admin made it optional, a note
+        that it was not stated (``record()`` refuses a read with neither)."""
         if case_id is None and not (purpose or "").strip() and self.cli_purpose_optional():
-            purpose = UNSTATED
-        return self.record(
-            principal, action, case_id=case_id, purpose=purpose, target=target, details=details
-        )
+            return UNSTATED
+        return purpose
 
     def require_purpose(
         self,

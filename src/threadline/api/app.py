@@ -154,6 +154,8 @@ def create_app(
         limit=settings.max_in_flight,
         max_lag=settings.max_loop_lag,
         min_rate=settings.shed_min_rate,
+        timeout=settings.request_timeout,
+        untimed=(f"{API_PREFIX}/ingest",),
     )
     app.add_middleware(SecurityHeaders)
     return app

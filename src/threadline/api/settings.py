@@ -39,6 +39,10 @@ class ApiSettings:
     #: analyst's few requests on a machine busy with other work are late
     #: too, and are served (a browser page load makes about ten)
     shed_min_rate: float = 20.0
+    #: seconds before a request that has not begun its answer gets 504 (its
+    #: work still finishes and still counts as in flight); uploads and
+    #: exports stream or run longer and are bounded by their own limits
+    request_timeout: float = 30.0
     #: threads checking passwords, apart from the request threads, and logins
     #: allowed to wait for them before a 503
     login_threads: int = 1

@@ -18,6 +18,14 @@ Two signals, either of which refuses a new request:
   enough: on a machine busy with other work (a resolve in another process)
   one analyst's few requests are late too, and refusing them helps nobody.
 
+A request that has not begun its answer after ``timeout`` seconds (waiting
+for the workspace behind a long upload, or a heavy graph query) is answered
+504 so the client is not left hanging. Its handler thread cannot be stopped
+from outside and runs to its end; until then it still counts as in flight,
+so timed-out work cannot pile up beyond the bound. Streaming answers that
+have begun are never cut, and an ingest (long by nature, bounded by the
+upload's own worker limits) is not timed.
+
 Every route counts alike; password hashing has a pool and a queue bound of
 its own (``login_pool``), so a flood of logins cannot fill these.
 """
@@ -27,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threadline.api.errors import error_response
 
@@ -95,11 +103,23 @@ class InFlightLimit:
     The counters are touched only on the event loop, so they need no lock.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, max_lag: float, min_rate: float = 20.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        max_lag: float,
+        min_rate: float = 20.0,
+        timeout: float | None = None,
+        untimed: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.limit = limit
         self.max_lag = max_lag
         self.min_rate = min_rate
+        self.timeout = timeout
+        #: path prefixes of work that is long by nature (an ingest), not timed
+        self.untimed = untimed
+        self.timed_out = 0
         self.lag = LoopLag()
         self.arrivals = ArrivalRate()
         self.in_flight = 0
@@ -123,7 +143,48 @@ class InFlightLimit:
             await response(scope, receive, send)
             return
         self.in_flight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.in_flight -= 1
+        if self.timeout is None or str(scope.get("path", "")).startswith(self.untimed):
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.in_flight -= 1
+            return
+        await self._with_timeout(self.timeout, scope, receive, send)
+
+    async def _with_timeout(
+        self, timeout: float, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        started = False
+        abandoned = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if abandoned:
+                return  # the client already has its 504
+            started = True
+            await send(message)
+
+        handler = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        # counted until the handler really ends, whoever stops waiting for it
+        handler.add_done_callback(self._finished)
+        done, _ = await asyncio.wait({handler}, timeout=timeout)
+        if done:
+            handler.result()  # re-raise what the app raised
+            return
+        if started:
+            await handler  # an answer under way is never cut
+            return
+        abandoned = True
+        self.timed_out += 1
+        response = error_response(
+            504,
+            "timeout",
+            f"the server did not answer within {timeout:g} s (the workspace may be busy "
+            "with a long task); try again later or narrow the request",
+        )
+        await response(scope, receive, send)
+
+    def _finished(self, handler: asyncio.Future[None]) -> None:
+        self.in_flight -= 1
+        if not handler.cancelled():
+            handler.exception()  # retrieved, so an abandoned failure is not reported twice

@@ -101,9 +101,9 @@ def record_read(
         except UserNotFound:
             reader = Principal.local_reader(login)
         try:
-            access.audit.record_cli(
-                reader, Action(action), case_id=case, purpose=purpose, target=target,
-                details=details,
+            access.audit.record(
+                reader, Action(action), case_id=case,
+                purpose=access.audit.cli_purpose(case, purpose), target=target, details=details,
             )  # fmt: skip
         except AccessError as exc:
             refusal = {"reason": str(exc)[:500], "command": action}

@@ -4,7 +4,7 @@ worker is killed. For parsing files a stranger sent (uploads to the server):
 a reader that allocates without bound, loops or crashes takes down its
 worker, never the server, and the caller gets a clear ``InputError``.
 
-Workers come from a ``forkserver`` that imported the ingest code once: a
+Workers come from the one forkserver (``threadline.ingest.forkserver``): a
 call costs a fork, not an interpreter start, and never inherits the
 server's threads or open databases.
 """
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from threadline.errors import InputError, ServerBusy, ThreadlineError
+from threadline.ingest.forkserver import worker_context
 
 T = TypeVar("T")
 
-_CONTEXT: Any = None
 #: workers running now, so a stopping server can end them (``cancel_running``)
 _RUNNING: set[Any] = set()
 _RUNNING_LOCK = threading.Lock()
@@ -41,14 +41,6 @@ class WorkerLimits:
     cpu_seconds: int = 120
     #: wall-clock seconds before it is killed (a reader blocked on I/O)
     wall_seconds: float = 180.0
-
-
-def _context() -> Any:
-    global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["threadline.ingest.spool"])
-    return _CONTEXT
 
 
 def _child(
@@ -107,7 +99,7 @@ def run_isolated(
     """``fn(*args)`` in a limited worker; its result, or its ThreadlineError
     raised here; an ``InputError`` naming the limit when it ran out of one.
     ``fn`` and its arguments must be picklable (module-level)."""
-    ctx = _context()
+    ctx = worker_context()
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(fn, args, limits, send), daemon=True)
     with _RUNNING_LOCK:

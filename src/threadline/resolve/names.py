@@ -35,8 +35,9 @@ from rigour.names import (
     remove_person_prefixes,
     tokenize_name,
 )
-from rigour.text.phonetics import metaphone
 from rigour.text.translit import ascii_text
+
+from threadline.model.sounds import phonetic_code
 
 PERSON = "person"
 ORGANIZATION = "organization"
@@ -122,13 +123,13 @@ def phonetic_keys(words: list[str], kind: str) -> set[str]:
     for alternatives in options:
         count *= len(alternatives)
     if count > MAX_PHONETIC_KEYS:
-        options = [(_phonetic(w),) for w in words]
+        options = [(phonetic_code(w),) for w in words]
     return {" ".join(sorted(combo)) for combo in product(*options)}
 
 
 @functools.lru_cache(maxsize=200_000)
 def _alternatives(word: str, kind: str) -> tuple[str, ...]:
-    code = _phonetic(word)
+    code = phonetic_code(word)
     if kind != PERSON or word.isdigit():
         return (code,)
     return (code, *_name_symbols(word))
@@ -148,16 +149,3 @@ def _name_symbols(word: str) -> tuple[str, ...]:
 
 
 _NAME_CATEGORIES = (SymbolCategory.NAME, SymbolCategory.NICK)
-
-
-@functools.lru_cache(maxsize=200_000)
-def _phonetic(word: str) -> str:
-    """The word's Metaphone code, every leading vowel written "A" (as Double
-    Metaphone does): transliterations disagree most on the first vowel
-    (Oleksandr / Aleksandr, Yevgeny / Evgeny)."""
-    if word.isdigit():
-        return word
-    code = metaphone(word) or word
-    if code[0] in "AEIOUY" and len(code) > 1:
-        return "A" + code[1:]
-    return code

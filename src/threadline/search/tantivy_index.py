@@ -4,7 +4,9 @@ Names and other text are normalised in Python by
 :func:`threadline.search.text.name_tokens` and indexed with Tantivy's
 whitespace tokenizer, so index and query tokens are exactly the same strings.
 That is what makes search transliteration-aware and accent-folded without a
-custom Tantivy analyzer.
+custom Tantivy analyzer. Name words are also indexed by how they sound
+(:func:`threadline.model.sounds.phonetic_code`, the code resolution compares
+names by), so "Alexander Kovalenko" finds "Aleksandr Kovalenko".
 
 Ranking is built into the query rather than done afterwards in Python. Each
 query token contributes the best of:
@@ -12,6 +14,7 @@ query token contributes the best of:
 =====================  ===========================================
 exact name match       COVERAGE + NAME_EXACT + a little BM25
 fuzzy name match       COVERAGE + NAME_FUZZY
+sound-alike name       COVERAGE + NAME_SOUND
 prefix name match      COVERAGE + NAME_PREFIX (last token only)
 exact text match       COVERAGE + TEXT_EXACT
 =====================  ===========================================
@@ -33,6 +36,7 @@ from pathlib import Path
 import tantivy
 
 from threadline.errors import SearchError
+from threadline.model.sounds import phonetic_code
 from threadline.search.base import IndexDoc, SearchHit, SearchQuery
 from threadline.search.text import name_tokens
 
@@ -40,7 +44,7 @@ GENERATION_FILE = "threadline-generation.json"
 #: Bumped when the index schema changes; an index of another format is
 #: discarded on open and rebuilt from the store (the workspace sees its
 #: generation 0 and reindexes).
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 #: Facet name -> indexed field; at most FACET_SIZE values each.
 FACET_FIELDS = {"schema": "schema", "dataset": "datasets", "country": "countries"}
 FACET_SIZE = 100
@@ -48,6 +52,7 @@ FACET_SIZE = 100
 COVERAGE = 1000.0
 NAME_EXACT = 12.0
 NAME_FUZZY = 6.0
+NAME_SOUND = 5.5
 NAME_PREFIX = 5.0
 TEXT_EXACT = 3.0
 #: Scales BM25 so that even a very rare term (idf ~ 13 at a million docs,
@@ -58,6 +63,9 @@ BM25_TIEBREAK = 0.1
 MAX_QUERY_TOKENS = 24
 #: Prefix expansion of one- or two-letter tokens matches half the dictionary.
 MIN_PREFIX_LENGTH = 3
+#: Shorter words sound like too many others ("Li", "Lee", "Le") to be
+#: matched by sound alone.
+MIN_SOUND_LENGTH = 4
 
 WRITER_HEAP_BYTES = 64_000_000
 
@@ -94,6 +102,18 @@ def _joined_tokens(values: Sequence[str]) -> str:
     return " ".join(dict.fromkeys(token for value in values for token in name_tokens(value)))
 
 
+def sound_codes(tokens: Iterable[str]) -> list[str]:
+    """The distinct phonetic codes of the name tokens long enough and free of
+    digits (identifiers never match by sound)."""
+    return list(
+        dict.fromkeys(
+            phonetic_code(token)
+            for token in tokens
+            if len(token) >= MIN_SOUND_LENGTH and token.isalpha()
+        )
+    )
+
+
 def _build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("entity_id", stored=True, tokenizer_name="raw", index_option="basic")
@@ -111,6 +131,7 @@ def _build_schema() -> tantivy.Schema:
     )
     # No positions: there are no phrase queries, and word order must not matter.
     builder.add_text_field("names", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("sounds", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field("text", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("caption", stored=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
@@ -275,13 +296,15 @@ class TantivyIndex:
         return self._writer
 
     def _to_document(self, doc: IndexDoc) -> tantivy.Document:
+        names = _joined_tokens(doc.names)
         return tantivy.Document(
             entity_id=doc.entity_id,
             schema=doc.schema,
             schemata=list(doc.schemata),
             datasets=list(doc.datasets),
             countries=[country.lower() for country in doc.countries],
-            names=_joined_tokens(doc.names),
+            names=names,
+            sounds=" ".join(sound_codes(names.split())),
             text=_joined_tokens(doc.text),
             caption=doc.caption,
         )
@@ -303,6 +326,9 @@ class TantivyIndex:
             if distance:
                 fuzzy = Query.fuzzy_term_query(schema, "names", token, distance, True)
                 forms.append(Query.const_score_query(fuzzy, COVERAGE + NAME_FUZZY))
+            for code in sound_codes([token]):
+                sound = Query.term_query(schema, "sounds", code)
+                forms.append(Query.const_score_query(sound, COVERAGE + NAME_SOUND))
             if position == len(tokens) - 1 and len(token) >= MIN_PREFIX_LENGTH:
                 # Typeahead: "Ivan Pet" should find Ivan Petrov.
                 prefix = Query.fuzzy_term_query(schema, "names", token, 0, True, prefix=True)

@@ -229,3 +229,29 @@ def test_an_archive_with_two_members_of_one_name(
             archive.writestr("same.txt", "second body")
     report = workspace.ingest_documents(tmp_path / "dup.zip", "dup", limits=docs.limits)
     assert report.failed == [] and report.processed == 3
+
+
+def test_files_after_a_killed_worker_are_read_by_a_fresh_one(
+    workspace: Workspace, tmp_path: Path, docs: Any
+) -> None:
+    """Workers read many files each: one killed by a file must not take the
+    files queued after it down with it, nor leave them to a broken worker."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"a{n}.txt").write_text(f"before the scan, note {n}")
+    docs.scanned_pdf(folder / "b-scan.pdf", [["RENDERED TOO LARGE"]])
+    for n in range(3):
+        (folder / f"c{n}.txt").write_text(f"after the scan, note {n}")
+    tight = dataclasses.replace(
+        docs.limits, worker_memory=256 << 20, ocr_dpi=6000, max_pixels=10**10
+    )
+    report = workspace.ingest_documents(folder, "mixed", limits=tight, workers=1)
+    assert [source for source, *_ in report.failed] == ["mixed/b-scan.pdf"], report.failed
+    texts = {
+        e.proxy.get("fileName")[0]: e.proxy.get("bodyText")
+        for e in workspace.entities("mixed")
+        if e.schema.name == "PlainText"
+    }
+    assert sorted(texts) == [f"{p}{n}.txt" for p in "ac" for n in range(3)]
+    assert texts["c2.txt"] == ["after the scan, note 2"]

@@ -51,3 +51,9 @@ def test_documents_mention_known_entities_and_refresh_when_names_arrive(
         m.proxy.get("name")[0] for m in workspace.entities("leak") if m.schema.name == "Mention"
     )
     assert names == ["Olena Kovalenko", "Petrov Ivan"]
+    # the names go again: so do their mentions
+    workspace.drop_dataset("registry2")
+    names = sorted(
+        m.proxy.get("name")[0] for m in workspace.entities("leak") if m.schema.name == "Mention"
+    )
+    assert names == ["Petrov Ivan"]

@@ -41,8 +41,6 @@ class DocumentLimits:
     max_ocr_pages: int = 2_000
     #: OCR resolution for PDF pages without a text layer
     ocr_dpi: int = 200
-    #: Tesseract languages (Debian tesseract-ocr-* packages)
-    ocr_languages: str = "eng+fra+deu+spa+rus+ukr"
 
 
 DEFAULT_LIMITS = DocumentLimits()

@@ -1,15 +1,18 @@
-"""Run extractions in worker processes, each file in a fresh process with an
-address-space limit (RLIMIT_AS), a CPU limit (RLIMIT_CPU) and a wall-clock
-deadline after which it is killed. A parser that crashes, hangs or
+"""Run extractions in worker processes with an address-space limit
+(RLIMIT_AS), a CPU limit per file (RLIMIT_CPU) and a wall-clock deadline
+per file after which the worker is killed. A parser that crashes, hangs or
 allocates without bound takes down only its own worker; the file is
-recorded as failed at stage ``sandbox`` with what happened.
+recorded as failed at stage ``sandbox`` with what happened, and a fresh
+worker takes the next file. A worker reads files one at a time, at most
+``TASKS_PER_WORKER`` of them.
 
-Workers come from a ``forkserver`` that has imported the extraction code
-once, so starting one costs a fork, not an interpreter start, and never
-inherits the parent's database threads."""
+Workers come from the one forkserver (``threadline.ingest.forkserver``)
+that has imported the extraction code once, so starting one costs a fork,
+not an interpreter start, and never inherits the parent's database threads."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -19,40 +22,42 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
-from typing import Any
 
+from threadline.ingest.documents.limits import DocumentLimits
 from threadline.ingest.documents.records import EntityOut, FileResult
 from threadline.ingest.documents.worker import Task, document_id, extract_file
+from threadline.ingest.forkserver import worker_context
 
-_CONTEXT: Any = None
-
-
-def _context() -> Any:
-    global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = multiprocessing.get_context("forkserver")
-        # "__main__" too: otherwise every worker imports the program's main
-        # module again (the CLI, typer and all) before it starts on its file
-        _CONTEXT.set_forkserver_preload(["__main__", "threadline.ingest.documents.preload"])
-    return _CONTEXT
+#: files one worker extracts before it is replaced: a parser that leaks or
+#: fragments memory cannot push a later, innocent file over the limit
+TASKS_PER_WORKER = 64
 
 
-def _child(task: Task, conn: multiprocessing.connection.Connection) -> None:
+def _serve(limits: DocumentLimits, conn: multiprocessing.connection.Connection) -> None:
+    """A worker: extract the files it is sent, one at a time, under
+    ``limits``, until told to stop (None) or it has done its share."""
     # Loaded before the limits apply (a no-op when the forkserver preloaded
     # it): finding libmagic runs ldconfig, which a tight limit would break.
     import threadline.ingest.documents.preload  # noqa: F401
 
-    limits = task.limits
     resource.setrlimit(resource.RLIMIT_AS, (limits.worker_memory, limits.worker_memory))
-    cpu = limits.worker_cpu_seconds
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    try:
-        result = extract_file(task)
-    except MemoryError:
-        result = crashed(task, "ran out of its memory limit")
-    except Exception as exc:  # noqa: BLE001 - any parser bug is this file's failure, reported
-        result = crashed(task, f"{type(exc).__name__}: {exc}", stage="parse")
-    conn.send(result)
+    for _ in range(TASKS_PER_WORKER):
+        task = conn.recv()
+        if task is None:
+            break
+        # CPU time is counted per process: each file gets its own allowance
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = int(used.ru_utime + used.ru_stime) + 1
+        cpu = spent + limits.worker_cpu_seconds
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
+        try:
+            result = extract_file(task)
+        except MemoryError:
+            conn.send(crashed(task, "ran out of its memory limit"))
+            break  # its heap is in no state for another file
+        except Exception as exc:  # noqa: BLE001 - any parser bug is this file's failure, reported
+            result = crashed(task, f"{type(exc).__name__}: {exc}", stage="parse")
+        conn.send(result)
     conn.close()
 
 
@@ -71,11 +76,26 @@ def crashed(task: Task, reason: str, stage: str = "sandbox") -> FileResult:
 
 
 @dataclass
-class _Running:
-    task: Task
+class _Worker:
     process: BaseProcess
     conn: multiprocessing.connection.Connection
-    deadline: float
+    limits: DocumentLimits
+    done: int = 0
+    task: Task | None = None
+    deadline: float = 0.0
+
+    def stop(self) -> None:
+        """Ask it to end when idle; kill it when busy or it will not end."""
+        if self.task is not None:
+            self.process.kill()
+        elif self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
 
 
 def _describe_exit(process: BaseProcess) -> str:
@@ -95,59 +115,98 @@ def run_sandboxed(
     """Extract tasks on ``workers`` processes (every core by default), asking
     ``next_task`` for work whenever one is free (it may return more after a
     result: an archive's members); yields (task, result) as each finishes and
-    returns when nothing runs and ``next_task`` has nothing."""
-    ctx = _context()
-    workers = workers or os.cpu_count() or 1
-    running: list[_Running] = []
+    returns when nothing runs and ``next_task`` has nothing.
+
+    A worker process extracts up to ``TASKS_PER_WORKER`` files, one at a
+    time, and is replaced after a failure, a limit or its share: starting one
+    per file cost as much as reading a short PDF."""
+    ctx = worker_context()
+    slots = workers or os.cpu_count() or 1
+    pool: list[_Worker] = []
+
+    def start(limits: DocumentLimits) -> _Worker:
+        receive, send = ctx.Pipe(duplex=True)
+        process = ctx.Process(target=_serve, args=(limits, send), daemon=True)
+        process.start()
+        send.close()
+        return _Worker(process, receive, limits)
+
+    def assign(task: Task) -> None:
+        idle = next(
+            (
+                w
+                for w in pool
+                if w.task is None and w.limits == task.limits and w.process.is_alive()
+            ),
+            None,
+        )
+        if idle is None:
+            for stale in [w for w in pool if w.task is None]:
+                stale.stop()  # other limits, or gone: its slot is for this task
+                pool.remove(stale)
+            idle = start(task.limits)
+            pool.append(idle)
+        try:
+            idle.conn.send(task)
+        except OSError:  # it ended on its share; a fresh one takes the task
+            pool.remove(idle)
+            idle.stop()
+            idle = start(task.limits)
+            pool.append(idle)
+            idle.conn.send(task)
+        idle.task = task
+        idle.deadline = time.monotonic() + task.limits.timeout_seconds
 
     def refill() -> None:
-        while len(running) < workers:
+        while sum(1 for w in pool if w.task is not None) < slots:
             task = next_task()
             if task is None:
                 return
-            receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=(task, send), daemon=True)
-            process.start()
-            send.close()
-            running.append(
-                _Running(task, process, receive, time.monotonic() + task.limits.timeout_seconds)
-            )
+            assign(task)
 
-    refill()
-    while running:
-        now = time.monotonic()
-        timeout = max(0.0, min(r.deadline for r in running) - now)
-        ready = multiprocessing.connection.wait(
-            [r.conn for r in running] + [r.process.sentinel for r in running], timeout
-        )
-        done: list[tuple[Task, FileResult]] = []
-        for item in list(running):
-            result: FileResult | None = None
-            if item.conn in ready:
-                try:
-                    result = item.conn.recv()
-                except (EOFError, OSError):
-                    item.process.join(5)
-                    result = crashed(item.task, _describe_exit(item.process))
-            elif item.process.sentinel in ready and not item.conn.poll():
-                item.process.join(5)
-                result = crashed(item.task, _describe_exit(item.process))
-            elif time.monotonic() >= item.deadline:
-                item.process.kill()
-                result = crashed(
-                    item.task, f"took longer than {item.task.limits.timeout_seconds:.0f} s"
-                )
-            if result is None:
-                continue
-            running.remove(item)
-            item.conn.close()
-            item.process.join(5)
-            if item.process.is_alive():
-                item.process.kill()
-                item.process.join()
-            done.append((item.task, result))
-        # the next files start before the finished ones are stored: the
-        # workers parse while this process writes
+    def retire(worker: _Worker) -> None:
+        pool.remove(worker)
+        worker.stop()
+
+    try:
         refill()
-        yield from done
-        refill()
+        while any(w.task is not None for w in pool):
+            busy = [w for w in pool if w.task is not None]
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = multiprocessing.connection.wait(
+                [w.conn for w in busy] + [w.process.sentinel for w in busy], timeout
+            )
+            done: list[tuple[Task, FileResult]] = []
+            for worker in busy:
+                task = worker.task
+                assert task is not None
+                result: FileResult | None = None
+                healthy = False
+                if worker.conn in ready:
+                    try:
+                        result = worker.conn.recv()
+                        healthy = True
+                    except (EOFError, OSError):
+                        worker.process.join(5)
+                        result = crashed(task, _describe_exit(worker.process))
+                elif worker.process.sentinel in ready and not worker.conn.poll():
+                    worker.process.join(5)
+                    result = crashed(task, _describe_exit(worker.process))
+                elif time.monotonic() >= worker.deadline:
+                    worker.process.kill()
+                    result = crashed(task, f"took longer than {task.limits.timeout_seconds:.0f} s")
+                if result is None:
+                    continue
+                worker.task = None
+                worker.done += 1
+                if not healthy or result.stage == "sandbox" or worker.done >= TASKS_PER_WORKER:
+                    retire(worker)
+                done.append((task, result))
+            # the next files start before the finished ones are stored: the
+            # workers parse while this process writes
+            refill()
+            yield from done
+            refill()
+    finally:
+        for worker in pool:
+            worker.stop()

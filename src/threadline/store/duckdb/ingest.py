@@ -215,66 +215,105 @@ def _insert_rows(
         con.unregister("_tl_batch")
 
 
+_INSERT_MANY = """
+INSERT INTO statements
+SELECT sha1(concat_ws('.', $dataset, entity_id, prop, value)
+            || CASE WHEN lang IS NULL THEN '' ELSE '@' || lang END),
+       entity_id, schema, prop, prop_type, value, original_value, lang,
+       $dataset, _source, source_line, $now, $now, _ingest
+FROM _tl_batch
+"""
+
+
 def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite]) -> int:
-    """Many small sources in one transaction: the same steps as an ingest's
-    batches and commit, without a transaction (and a WAL sync) per step."""
-    if not writes:
+    """Many small sources in one transaction, each replacing its live
+    version as an ingest would, with one statement per step for all of them
+    (not one per source: a folder of small files is thousands of sources)."""
+    # a source written twice in one call: its last write is the one kept
+    latest = list({write.source: write for write in writes}.values())
+    if not latest:
         return 0
     con = store.con
     now = datetime.now()
-    entities = 0
     con.begin()
     try:
         rows = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()
-        next_id = int(rows[0][0])
-        for write in writes:
-            ingest_id = next_id
-            next_id += 1
+        first_id = int(rows[0][0])
+        ids = list(range(first_id, first_id + len(latest)))
+        tables = []
+        for ingest_id, write in zip(ids, latest, strict=True):
             table = write.batch if isinstance(write.batch, pa.Table) else write.batch.to_arrow()
-            con.execute(
-                "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 'pending')",
-                [
-                    ingest_id,
-                    dataset,
-                    write.source,
-                    write.path,
-                    write.sha256,
-                    write.format,
-                    now,
-                    now,
-                ],
+            rows_in = table.num_rows
+            table = table.append_column("_source", pa.array([write.source] * rows_in, pa.string()))
+            tables.append(
+                table.append_column("_ingest", pa.array([ingest_id] * rows_in, pa.int64()))
             )
-            _insert_rows(con, table, dataset, write.source, now, ingest_id)
-            params = {"dataset": dataset, "source": write.source, "ingest": ingest_id}
+        new = pa.table(
+            {
+                "id": pa.array(ids, pa.int64()),
+                "source": [w.source for w in latest],
+                "path": [w.path for w in latest],
+                "sha256": [w.sha256 for w in latest],
+                "format": [w.format for w in latest],
+                "records": pa.array([w.records for w in latest], pa.int64()),
+                "statements": pa.array([t.num_rows for t in tables], pa.int64()),
+            }
+        )
+        params = {"dataset": dataset, "now": now}
+        con.register("_tl_new", new)
+        con.register("_tl_batch", pa.concat_tables(tables, promote_options="permissive"))
+        try:
             con.execute(
-                f"INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
-                f"WHERE ingest_id = $ingest OR ingest_id IN ({_LIVE})",
+                "INSERT INTO ingests SELECT id, $dataset, source, path, sha256, format, "
+                "$now, $now, 0, 0, 0, 0, 'pending' FROM _tl_new",
                 params,
             )
+            con.execute(_INSERT_MANY, params)
+            # the live versions these writes replace
             con.execute(
-                f"""
+                "CREATE OR REPLACE TEMP TABLE _tl_old AS SELECT i.id FROM ingests i "
+                "JOIN _tl_new n ON i.source = n.source "
+                "WHERE i.dataset = $dataset AND i.state = 'live'",
+                {"dataset": dataset},
+            )
+            con.execute(
+                "INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
+                "WHERE ingest_id IN (SELECT id FROM _tl_new) "
+                "OR ingest_id IN (SELECT id FROM _tl_old)"
+            )
+            # a value seen before in the same source keeps its first sighting
+            con.execute(
+                """
                 UPDATE statements AS s SET first_seen = o.first_seen
-                FROM (SELECT id, min(first_seen) AS first_seen FROM statements
-                      WHERE ingest_id IN ({_LIVE}) GROUP BY id) AS o
-                WHERE s.ingest_id = $ingest AND s.id = o.id
+                FROM (SELECT id, source, min(first_seen) AS first_seen FROM statements
+                      WHERE ingest_id IN (SELECT id FROM _tl_old) GROUP BY id, source) AS o
+                WHERE s.ingest_id IN (SELECT id FROM _tl_new)
+                  AND s.id = o.id AND s.source = o.source
+                """
+            )
+            con.execute(
+                "UPDATE ingests SET state = 'replaced' WHERE id IN (SELECT id FROM _tl_old)"
+            )
+            con.execute(
+                """
+                UPDATE ingests SET state = 'live', finished_at = $now, records = n.records,
+                    entities = coalesce(c.entities, 0), statements = n.statements, rejected = 0
+                FROM _tl_new AS n LEFT JOIN (
+                    SELECT ingest_id, count(DISTINCT entity_id) AS entities FROM statements
+                    WHERE ingest_id IN (SELECT id FROM _tl_new) GROUP BY ingest_id
+                ) AS c ON c.ingest_id = n.id
+                WHERE ingests.id = n.id
                 """,
-                params,
+                {"now": datetime.now()},
             )
-            con.execute(
-                f"UPDATE ingests SET state = 'replaced' WHERE id IN ({_LIVE})",
-                {"dataset": dataset, "source": write.source},
-            )
-            count = con.execute(
-                "SELECT count(DISTINCT entity_id) FROM statements WHERE ingest_id = ?",
-                [ingest_id],
+            counted = con.execute(
+                "SELECT coalesce(sum(entities), 0) FROM ingests "
+                "WHERE id IN (SELECT id FROM _tl_new)"
             ).fetchall()
-            written = int(count[0][0]) if count else 0
-            entities += written
-            con.execute(
-                "UPDATE ingests SET state = 'live', finished_at = ?, records = ?, entities = ?, "
-                "statements = ?, rejected = 0 WHERE id = ?",
-                [datetime.now(), write.records, written, table.num_rows, ingest_id],
-            )
+            con.execute("DROP TABLE _tl_old")
+        finally:
+            con.unregister("_tl_new")
+            con.unregister("_tl_batch")
         con.execute(
             "INSERT INTO datasets VALUES (?, NULL, ?) ON CONFLICT DO NOTHING", [dataset, now]
         )
@@ -285,4 +324,4 @@ def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite
         store.forget_generation()
         raise
     store.collect_garbage()
-    return entities
+    return int(counted[0][0])

@@ -1,7 +1,18 @@
-"""PDF: text per page from its text layer (pdfium, through pypdfium2);
-a page without one is rendered and OCR'd."""
+"""PDF: text per page from its text layer; a page without one is rendered
+(pdfium, through pypdfium2) and OCR'd.
+
+The text layer is read by poppler's ``pdftotext`` when it is installed (the
+set-up installs poppler-utils): it reads a page about three times as fast
+as pdfium's text page, and runs as a child of the sandboxed worker, so under
+its memory limit and with the file's time limit. Without it, or when its
+pages do not line up with pdfium's, pdfium reads the text.
+"""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
 
 from threadline.ingest.documents.base import Context, Encrypted, ExtractionFailed, Extractor
 from threadline.ingest.documents.extractors.ocr import ocr_image
@@ -40,15 +51,21 @@ class PDFExtractor(Extractor):
             self._metadata(ctx, pdf)
             ocred = 0
             total_chars = 0
+            layer = poppler_text(ctx.path, len(pdf), ctx.limits.timeout_seconds)
             for number in range(1, len(pdf) + 1):
-                page = pdf[number - 1]
-                textpage = page.get_textpage()
-                text = clean_text(textpage.get_text_range())
-                textpage.close()
+                if layer is not None:
+                    text = clean_text(layer[number - 1])
+                else:
+                    page = pdf[number - 1]
+                    textpage = page.get_textpage()
+                    text = clean_text(textpage.get_text_range())
+                    textpage.close()
+                    page.close()
                 if not text.strip() and ocred < ctx.limits.max_ocr_pages:
                     ocred += 1
+                    page = pdf[number - 1]
                     text = clean_text(self._ocr(ctx, page, number))
-                page.close()
+                    page.close()
                 total_chars += len(text)
                 if total_chars > ctx.limits.max_text_chars:
                     ctx.document.add("processingError", "text truncated at the size limit")
@@ -82,3 +99,34 @@ class PDFExtractor(Extractor):
             return ocr_image(image, ctx.ocr_languages, ctx.limits.timeout_seconds)
         finally:
             image.unlink(missing_ok=True)
+
+
+_WHOLE_PLANE = ["-x", "-100000", "-y", "-100000", "-W", "200000", "-H", "200000"]
+
+
+def poppler_text(path: Path, pages: int, timeout: float) -> list[str] | None:
+    """Each page's text by ``pdftotext``, or None when it is not installed,
+    fails, or finds another number of pages than pdfium (the caller then
+    reads the text with pdfium)."""
+    program = shutil.which("pdftotext")
+    if program is None or pages == 0:
+        return None
+    try:
+        done = subprocess.run(
+            # the crop area is far larger than any page: by default
+            # pdftotext drops text outside the page box, and text hidden
+            # there is exactly what an investigator needs to see
+            [program, "-q", "-enc", "UTF-8", *_WHOLE_PLANE, str(path), "-"],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    # every page ends with a form feed
+    texts = done.stdout.decode("utf-8", "replace").split("\f")
+    if len(texts) != pages + 1 or texts[-1].strip():
+        return None
+    return texts[:pages]
