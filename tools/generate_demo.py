@@ -43,6 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import demo_documents
 from threadline.demo.sources import MAPPINGS_DIR
 
 SEED = 20250117
@@ -1409,12 +1410,18 @@ def build(seed: int = SEED) -> dict[str, str]:
 
 
 def generate(out_dir: Path, seed: int = SEED) -> list[Path]:
-    """Write the demo files into ``out_dir`` (UTF-8, ``\\n`` line ends)."""
+    """Write the demo files into ``out_dir`` (UTF-8, ``\\n`` line ends), and
+    the demo documents into its ``documents/`` folder (``demo_documents.py``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in build(seed).items():
         path = out_dir / name
         path.write_bytes(text.encode("utf-8"))
+        paths.append(path)
+    for name, data in demo_documents.documents().items():
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
         paths.append(path)
     return paths
 

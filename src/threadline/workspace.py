@@ -336,34 +336,63 @@ class Workspace:
         """Scan the text of ``dataset``'s documents for every name and alias
         of the workspace's people and organisations and store each hit as an
         FtM ``Mention`` (document, resolved entity, the name as written; the
-        statement's line is the page). Replaces the dataset's earlier
-        mentions; reads stored text, never the files again. Returns how many."""
+        statement's line is the page). E-mail addresses, phone numbers and
+        IBANs in the text (``search/patterns.py``) are kept on the document
+        (``emailMentioned``, ``phoneMentioned``, ``ibanMentioned``), and are
+        mentions too where a party holds that value. Replaces the dataset's
+        earlier mentions; reads stored text, never the files again. Returns
+        how many mentions."""
         from threadline.ingest.batch import BASE_PROP, StatementBatch
         from threadline.ingest.documents.records import make_id
         from threadline.search.mentions import MentionMatcher
-        from threadline.search.text_units import document_meta, known_names, text_units
+        from threadline.search.patterns import KIND_PROPS, find_patterns
+        from threadline.search.text_units import (
+            document_meta,
+            known_names,
+            known_values,
+            text_units,
+        )
 
         matcher = MentionMatcher(known_names(self.store))
-        if not matcher.size and MENTIONS_SOURCE not in self.store.live_sources(dataset):
-            return 0
+        values = known_values(self.store)
         batch = StatementBatch()
         seen: set[str] = set()
+        kept: set[tuple[str, str, str, int | None]] = set()
+
+        def mention(unit_id: str, document_id: str, page: int | None, entity_id: str,
+                    written: str, start: int) -> None:  # fmt: skip
+            mention_id = make_id("Mention", dataset, unit_id, entity_id, str(start))
+            if mention_id in seen:
+                return
+            seen.add(mention_id)
+            for prop, prop_type, value in (
+                (BASE_PROP, BASE_PROP, mention_id),
+                ("document", "entity", document_id),
+                ("resolved", "entity", entity_id),
+                ("name", "string", written),
+            ):
+                batch.add(mention_id, "Mention", prop, prop_type, value, None, None, page)
+
         for unit in text_units(self.store, document_meta(self.store, False), False):
             if dataset not in unit.datasets:
                 continue
             for hit in matcher.find(unit.body):
-                mention = make_id("Mention", dataset, unit.unit_id, hit.entity_id, str(hit.start))
-                if mention in seen:
-                    continue
-                seen.add(mention)
-                page = unit.page
-                for prop, prop_type, value in (
-                    (BASE_PROP, BASE_PROP, mention),
-                    ("document", "entity", unit.document_id),
-                    ("resolved", "entity", hit.entity_id),
-                    ("name", "string", hit.written),
-                ):
-                    batch.add(mention, "Mention", prop, prop_type, value, None, None, page)
+                mention(unit.unit_id, unit.document_id, unit.page, hit.entity_id, hit.written,
+                        hit.start)  # fmt: skip
+            for found in find_patterns(unit.body):
+                written = unit.body[found.start : found.end]
+                key = (unit.document_id, found.kind, found.value, unit.page)
+                if unit.schema != "Page" and key not in kept:
+                    kept.add(key)
+                    prop = KIND_PROPS[found.kind]
+                    prop_type = "identifier" if found.kind == "iban" else found.kind
+                    batch.add(unit.document_id, unit.schema, prop, prop_type, found.value,
+                              written, None, unit.page)  # fmt: skip
+                for entity_id in values.get((found.kind, found.value), []):
+                    mention(unit.unit_id, unit.document_id, unit.page, entity_id, written,
+                            found.start)  # fmt: skip
+        if not batch and MENTIONS_SOURCE not in self.store.live_sources(dataset):
+            return 0
         writer = self.store.begin_ingest(dataset, MENTIONS_SOURCE, "", "", "mentions")
         try:
             writer.append(batch)
@@ -497,9 +526,11 @@ class Workspace:
         from followthemoney import model
 
         data = self.store.stats()
-        # Links are not indexed (see _docs); everything else should be.
+        # Links and mentions are not indexed (see _docs); everything else should be.
         data["searchable"] = sum(
-            n for name, n in data["schemata"].items() if not getattr(model.get(name), "edge", False)
+            n
+            for name, n in data["schemata"].items()
+            if not getattr(model.get(name), "edge", False) and name != "Mention"
         )
         data["indexed"] = self.index.count()
         # False after a crash between store and index commits; the next search
@@ -629,15 +660,19 @@ class Workspace:
     # -- link graph ---------------------------------------------------------------
 
     def graph(
-        self, pivots: Sequence[str] = (), progress: Callable[[str], None] | None = None
+        self,
+        pivots: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+        mentions: bool = False,
     ) -> Graph:
         """The link graph over resolved entities (see ``threadline.graph``),
         rebuilt when the data or the resolution changed since it was saved.
         ``pivots`` adds nodes for shared phones, emails, addresses, IBANs or
-        identifiers."""
+        identifiers; ``mentions`` adds the weaker edges (type ``mention``)
+        from documents to the people and companies their text names."""
         from threadline.graph.cache import load_or_build
 
-        return load_or_build(self.store, self.path / GRAPH_DIR, pivots, progress)
+        return load_or_build(self.store, self.path / GRAPH_DIR, pivots, progress, mentions)
 
     def graph_entities(
         self, graph: Graph, nodes: Iterable[int], edges: Iterable[int]
@@ -755,8 +790,10 @@ class Workspace:
         index.commit(self.store.generation)
 
     def _update_text_index(self, expected: int) -> None:
-        """The queued documents' text, replaced (before the queue is cleared);
-        rebuilt instead when the text index is not at ``expected``."""
+        """The queued pages' and documents' text, replaced unit by unit
+        (before the queue is cleared); rebuilt instead when the text index is
+        not at ``expected``. By unit, not by document: a document queued
+        without its pages (new mentions on it) keeps its pages' entries."""
         from threadline.search.text_units import document_meta, text_units
 
         index = self.text_index
@@ -764,8 +801,10 @@ class Workspace:
             self._rebuild_text_index()
             return
         meta = document_meta(self.store, True)
-        index.delete_documents([*meta, *self.store.queued_gone()])
-        index.add(text_units(self.store, meta, True))
+        gone = self.store.queued_gone()
+        index.delete_documents(gone)
+        index.delete_units(gone)
+        index.add(text_units(self.store, meta, True), replace=True)
         index.commit(self.store.generation)
 
     def reindex(self, progress: IndexProgressFn | None = None) -> int:

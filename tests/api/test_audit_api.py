@@ -42,7 +42,12 @@ def test_search_is_recorded_with_filters_and_result_count(api: Api) -> None:
     entry = last(api, "search")
     assert (entry.actor, entry.purpose, entry.case_id) == ("mark", PURPOSE, None)
     assert entry.target == "Cobalt Marine"
-    assert entry.details == {"filters": {"schema": "Company"}, "results": response.json()["total"]}
+    page = response.json()
+    assert entry.details == {
+        "filters": {"schema": "Company"},
+        "results": page["total"],
+        "documents": len(page["documents"]),
+    }
     assert entry.details["results"] >= 3
 
 

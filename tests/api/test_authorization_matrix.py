@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.helpers.api import API, OPERATOR, PASSWORD, PURPOSE, Api
 from threadline.errors import InputError
+from threadline.ingest.documents.worker import document_id
 
 ANON, VIEWER, ANALYST, ADMIN = "anonymous", "viewer", "analyst", "admin"
 ROLES = (ANON, VIEWER, ANALYST, ADMIN)
@@ -47,6 +48,16 @@ PLAYERS: dict[tuple[str, str], str | None] = {
 }
 
 CSV = b"id,name,country\n1,Harbour Pilot Services,ua\n2,Odesa Tug Co,ua\n"
+#: a document of this module's workspace (ids derive from dataset and source)
+MEMO = document_id("matrixdocs", "memo.txt")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def a_document(api: Api, tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("matrixdoc") / "memo.txt"
+    path.write_text("A harbour memo naming Ivan Petrov.\n", encoding="utf-8")
+    with api.state.data() as ws:
+        ws.ingest_documents(path, "matrixdocs", workers=1)
 
 
 @dataclass
@@ -165,6 +176,17 @@ TABLE: dict[str, Row] = {
     ),
     "GET /entities/{entity_id}": data_row(
         lambda api, rel: Call("GET", "/entities/c-alpha", scope(api, rel)), viewer=200, analyst=200
+    ),
+    "GET /documents/{document_id}": data_row(
+        lambda api, rel: Call("GET", f"/documents/{MEMO}", scope(api, rel)),
+        viewer=200,
+        analyst=200,
+    ),
+    # viewers read documents masked, so the original (which would show all) is not theirs
+    "GET /documents/{document_id}/download": data_row(
+        lambda api, rel: Call("GET", f"/documents/{MEMO}/download", scope(api, rel)),
+        viewer=403,
+        analyst=200,
     ),
     # a masked value, by its reference, with a reason
     "POST /entities/{entity_id}/reveal": data_row(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +24,15 @@ from followthemoney.namespace import Namespace
 from followthemoney.types import registry
 
 import generate_demo as generate
-from threadline.demo.sources import DEMO_DIR, DEMO_SOURCES, MAPPINGS_DIR, TRUTH_FILE, DemoSource
+from threadline.demo.sources import (
+    DEMO_DIR,
+    DEMO_DOCUMENTS,
+    DEMO_SOURCES,
+    DOCUMENTS_DATASET,
+    MAPPINGS_DIR,
+    TRUTH_FILE,
+    DemoSource,
+)
 from threadline.search.text import name_tokens
 
 MAPPED = [s for s in DEMO_SOURCES if s.mapping is not None]
@@ -283,9 +292,9 @@ def test_sanctions_file_parses_as_ftm_entities() -> None:
 def test_generator_is_deterministic_and_matches_the_shipped_data(tmp_path: Path) -> None:
     first = generate.generate(tmp_path / "a")
     second = generate.generate(tmp_path / "b")
-    names = sorted(p.name for p in first)
-    assert names == sorted(p.name for p in second)
-    shipped = sorted(p.name for p in DEMO_DIR.iterdir() if p.is_file())
+    names = sorted(p.relative_to(tmp_path / "a").as_posix() for p in first)
+    assert names == sorted(p.relative_to(tmp_path / "b").as_posix() for p in second)
+    shipped = sorted(p.relative_to(DEMO_DIR).as_posix() for p in DEMO_DIR.rglob("*") if p.is_file())
     assert names == shipped, "src/threadline/demo/data holds exactly the generated files"
     for name in names:
         data = (tmp_path / "a" / name).read_bytes()
@@ -305,8 +314,10 @@ def test_generator_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_demo_is_small() -> None:
-    total = sum(p.stat().st_size for p in DEMO_DIR.iterdir())
+    total = sum(p.stat().st_size for p in DEMO_DIR.rglob("*") if p.is_file())
     assert total < 300_000
+    documents = sum(p.stat().st_size for p in DEMO_DOCUMENTS.rglob("*") if p.is_file())
+    assert documents < 40_000
     rows = sum(len(mapped(s).records) for s in MAPPED)
     assert 300 <= rows <= 1500
 
@@ -419,3 +430,36 @@ def test_searching_ivan_petrov_in_cyrillic_finds_every_spelling() -> None:
     assert hits["person-ivan-petrov-1971"] == {"registry", "leak", "sanctions"}
     assert "person-ivan-petrov-1984" in hits
     assert "person-ivan-petrov-1958" in hits
+
+
+# --------------------------------------------------------------------------
+# The documents.
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="OCR needs make doc-tools")
+def test_the_documents_load_and_mention_the_story(tmp_path: Path) -> None:
+    from threadline.workspace import Workspace
+
+    with Workspace.init(tmp_path / "ws") as ws:
+        for source in DEMO_SOURCES:
+            ws.ingest(source.path, source.dataset, source.mapping)
+        report = ws.ingest_documents(DEMO_DOCUMENTS, DOCUMENTS_DATASET, workers=1)
+        assert report.failed == []
+        # the PDF, the scan, the mailbox (its messages are in it), the ZIP and its 2 members
+        assert report.processed == 6
+        emails = [e for e in ws.entities(DOCUMENTS_DATASET) if e.schema.name == "Email"]
+        assert len(emails) == 3
+        kinds = {e.schema.name for e in ws.entities(DOCUMENTS_DATASET)}
+        assert {"Pages", "Image", "Package", "Email", "PlainText", "Mention"} <= kinds
+        named = {
+            name
+            for e in ws.entities(DOCUMENTS_DATASET)
+            if e.schema.name == "Mention"
+            for name in e.proxy.get("name")
+        }
+        # born-digital text, OCR and mail all tie back to the story
+        for name in ("Cobalt Marine", "Anna Petrova", "Ivan Petrov", "Larkspur Ventures"):
+            assert name in named, named
+        assert "Oleksandr Hrytsenko" in named and "Stellan Holdings" in named
+        scan = next(e for e in ws.entities(DOCUMENTS_DATASET) if e.schema.name == "Image")
+        assert "Received by Ivan Petrov" in " ".join(scan.proxy.get("bodyText"))

@@ -30,7 +30,7 @@ from tests.helpers.e2e import (
 )
 from threadline.access import AccessControl
 from threadline.access.policy import Principal
-from threadline.demo.sources import DEMO_SOURCES
+from threadline.demo.sources import DEMO_DOCUMENTS, DEMO_SOURCES, DOCUMENTS_DATASET
 from threadline.workspace import Workspace
 
 
@@ -51,6 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with Workspace.init(path) as ws:
         for source in DEMO_SOURCES:
             ws.ingest(source.path, source.dataset, source.mapping)
+        ws.ingest_documents(DEMO_DOCUMENTS, DOCUMENTS_DATASET, workers=1)
         ws.resolve()
     with AccessControl.for_workspace(path, None) as access:
         operator = Principal.local_operator("e2e-setup")

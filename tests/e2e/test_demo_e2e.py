@@ -27,14 +27,17 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_loads_every_source(demo_ws: Path) -> None:
     stats = orjson.loads(run("-w", str(demo_ws), "stats", "--json").stdout)
-    assert stats["datasets"] == 4
+    assert stats["datasets"] == 5  # four of tables, and the documents
     from followthemoney import model
 
-    # Everything but links (Ownership, Directorship, ...) is searchable.
-    things = sum(n for name, n in stats["schemata"].items() if not model.get(name).edge)
+    # Everything but links (Ownership, Directorship, ...) and mentions is searchable.
+    things = sum(
+        n for name, n in stats["schemata"].items() if not model.get(name).edge and name != "Mention"
+    )
     assert stats["entities"] > 1000
     assert stats["indexed"] == stats["searchable"] == things
     assert {"Person", "Company", "Ownership", "Directorship"} <= set(stats["schemata"])
+    assert {"Pages", "Image", "Email", "Mention"} <= set(stats["schemata"])
 
 
 def test_cyrillic_search_finds_latin_records(demo_ws: Path) -> None:

@@ -174,6 +174,63 @@ def crowd(n: int = 300, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
+def _typo(word: str, rng: random.Random) -> str:
+    """One changed letter, never the first (as in RLdata's typos)."""
+    i = rng.randrange(1, len(word))
+    letter = rng.choice([c for c in "aeiorstnlm" if c != word[i]])
+    return word[:i] + letter + word[i + 1 :]
+
+
+def one_field_duplicates(
+    n: int, duplicates: int, seed: int
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """People with a first name, a surname and a birth date only, and
+    ``duplicates`` copies that each differ from their original in exactly one
+    field (a typo in a name, another year, month or day), as in RLdata; names
+    repeat across people, so a name alone proves nothing. Returns the records
+    and the truth (record id -> person)."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    truth: dict[str, str] = {}
+
+    def add(eid: str, who: str, first: str, last: str, dob: tuple[int, int, int]) -> None:
+        date = f"{dob[0]}-{dob[1]:02d}-{dob[2]:02d}"
+        props = {"name": [f"{first} {last}"], "firstName": [first], "lastName": [last]}
+        rows.append({"id": eid, "schema": "Person", "properties": {**props, "birthDate": [date]}})
+        truth[eid] = who
+
+    originals = []
+    for i in range(n):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        dob = (rng.randint(1930, 2000), rng.randint(1, 12), rng.randint(1, 28))
+        add(f"p{i}", f"p{i}", first, last, dob)
+        originals.append((first, last, dob))
+    for i in rng.sample(range(n), duplicates):
+        first, last, (year, month, day) = originals[i]
+        field = rng.randrange(5)
+        if field == 0:
+            first = _typo(first, rng)
+        elif field == 1:
+            last = _typo(last, rng)
+        elif field == 2:  # one digit of the year
+            year = rng.choice([y for y in range(year - 9, year + 10) if y != year])
+        elif field == 3:
+            month = rng.choice(
+                [m for m in (month % 10, month % 10 + 10) if 1 <= m <= 12 and m != month]
+                or [month % 12 + 1]
+            )
+        else:
+            day = rng.choice(
+                [
+                    d
+                    for d in range(1, 29)
+                    if d != day and (d % 10 == day % 10 or d // 10 == day // 10)
+                ]
+            )
+        add(f"d{i}", f"p{i}", first, last, (year, month, day))
+    return rows, truth
+
+
 # Known duplicates, hidden in the crowd by the tests.
 PETROV = [
     person("reg-petrov", "Ivan Petrov", birthDate="1971-03-14", nationality="ru"),
@@ -194,4 +251,12 @@ COBALT = [
     ),
 ]
 
-__all__ = ["COBALT", "PETROV", "company", "crowd", "person", "write_ftm"]
+__all__ = [
+    "COBALT",
+    "PETROV",
+    "company",
+    "crowd",
+    "one_field_duplicates",
+    "person",
+    "write_ftm",
+]

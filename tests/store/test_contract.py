@@ -489,3 +489,25 @@ def test_review_is_by_entity_and_a_judgement_on_one_member_settles_it(
     tables.add_judgements([("c", "x", "negative", "ana", datetime(2026, 1, 1), "cli")])
     assert tables.review_items(0.1, 0.95, None) == []
     assert tables.review_count(0.1, 0.95) == 0
+
+
+def test_referring_finds_what_names_an_entity_by_a_property(store: StatementStore) -> None:
+    batch = StatementBatch()
+    batch.add("doc", "Pages", "id", "", "doc", None, None, 1)
+    for n, page in enumerate(("page-1", "page-2"), start=1):
+        batch.add(page, "Page", "id", "", page, None, None, n)
+        batch.add(page, "Page", "document", "entity", "doc", None, None, n)
+    batch.add("m1", "Mention", "document", "entity", "doc", None, None, 2)
+    batch.add("m1", "Mention", "resolved", "entity", "p1", None, None, 2)
+    ingest(store, "leak", "memo.pdf", batch.to_arrow())
+    assert store.referring(["doc"], ["document"]) == [
+        ("m1", "Mention", "document"),
+        ("page-1", "Page", "document"),
+        ("page-2", "Page", "document"),
+    ]
+    assert store.referring(["p1"], ["resolved", "parent"]) == [("m1", "Mention", "resolved")]
+    assert store.referring(["doc"], ["parent"]) == []
+    assert store.referring(["doc"], ["document"], limit=1) == [("m1", "Mention", "document")]
+    # a retired source is not read
+    store.retire_sources("leak", ["memo.pdf"])
+    assert store.referring(["doc"], ["document"]) == []

@@ -26,6 +26,7 @@ from threadline.web import pages
 PAGES = {
     "/": "search",
     "/entities/NK-abc123": "entity",
+    "/documents/doc-abc123": "document",
     "/graph": "graph",
     "/graph?id=NK-abc123": "graph",
     "/review": "review",
@@ -97,6 +98,7 @@ def test_no_inline_script_or_handlers(client: TestClient) -> None:
     [
         ("/graph?id={}", HOSTILE, "data-start-id"),
         ("/entities/{}", HOSTILE_SEGMENT, "data-entity-id"),
+        ("/documents/{}", HOSTILE_SEGMENT, "data-document-id"),
         ("/cases/{}", HOSTILE_SEGMENT, "data-case-id"),
     ],
 )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from threadline.access import Case, Principal, Role
 from threadline.api.case_activity import case_activity
 from threadline.api.deps import CurrentUser, State
+from threadline.api.document_view import is_document
 from threadline.api.note_links import split_entity, with_entity
 from threadline.api.state import AppState
 from threadline.errors import EntityNotFound
@@ -36,14 +37,20 @@ def case_dict(case: Case, principal: Principal) -> dict[str, Any]:
 
 
 def _captions(state: AppState, entity_ids: list[str]) -> dict[str, str]:
-    captions = {}
+    return {entity_id: caption for entity_id, (caption, _) in _described(state, entity_ids).items()}
+
+
+def _described(state: AppState, entity_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """id -> (caption, schema) of the entities (and documents) still stored."""
+    found = {}
     with state.data() as ws:
         for entity_id in entity_ids:
             try:
-                captions[entity_id] = ws.entity(entity_id).caption
+                entity = ws.entity(entity_id)
             except EntityNotFound:
                 continue  # added by id before its data was loaded, or dropped since
-    return captions
+            found[entity_id] = (entity.caption, entity.schema.name)
+    return found
 
 
 class NewCase(BaseModel):
@@ -95,7 +102,7 @@ def get_case(case_id: CaseId, principal: CurrentUser, state: State) -> dict[str,
     members = cases.members(principal, case_id)
     data = case_dict(cases.get(principal, case_id), principal)
     data["mask_sensitive"] = cases.masks(case_id)
-    captions = _captions(state, [e.entity_id for e in entities])
+    described = _described(state, [e.entity_id for e in entities])
     note_entities = [split_entity(note.body) for note in notes]
     note_captions = _captions(state, [e for _, e in note_entities if e])
     data["members"] = [
@@ -111,7 +118,10 @@ def get_case(case_id: CaseId, principal: CurrentUser, state: State) -> dict[str,
     data["entities"] = [
         {
             "entity_id": e.entity_id,
-            "caption": captions.get(e.entity_id, e.entity_id),
+            "caption": described.get(e.entity_id, (e.entity_id, ""))[0],
+            "schema": described.get(e.entity_id, ("", None))[1],
+            # evidence: a document opens on its own page
+            "document": is_document(described.get(e.entity_id, ("", ""))[1]),
             "added_by": e.added_by,
             "added_at": e.added_at.isoformat(),
         }

@@ -28,6 +28,10 @@ EntityId = Annotated[str, Path(min_length=1, max_length=200)]
 Names = Annotated[list[str] | None, Query(max_length=20)]
 AsOf = Annotated[str | None, Query(max_length=10, description="YYYY, YYYY-MM or YYYY-MM-DD")]
 Direction = Annotated[Literal["both", "out", "in"], Query()]
+Mentions = Annotated[
+    bool,
+    Query(description="Also follow the weaker edges from documents to what their text names."),
+]
 
 
 def _check(
@@ -61,13 +65,14 @@ def graph_neighbours(
     as_of: AsOf = None,
     direction: Direction = "both",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
+    mentions: Mentions = False,
     case: CaseParam = None,
     purpose: PurposeParam = None,
 ) -> dict[str, Any]:
     _check(state, principal, "neighbours", entity_id, case, purpose)
     flt = EdgeFilter.of(type, schema, dataset, as_of, direction)
     with state.data() as ws:
-        graph = state.graph(ws)
+        graph = state.graph(ws, mentions)
         hood = graph_paths.neighbours(graph, entity_id, depth, flt, limit)
         return neighbourhood_dict(graph, hood)
 
@@ -86,13 +91,14 @@ def graph_path(
     dataset: Names = None,
     as_of: AsOf = None,
     direction: Direction = "both",
+    mentions: Mentions = False,
     case: CaseParam = None,
     purpose: PurposeParam = None,
 ) -> dict[str, Any]:
     _check(state, principal, "path", f"{source},{target}", case, purpose)
     flt = EdgeFilter.of(type, schema, dataset, as_of, direction)
     with state.data() as ws:
-        graph = state.graph(ws)
+        graph = state.graph(ws, mentions)
         if all_paths:
             result = graph_paths.all_paths(graph, source, target, max_depth, flt, limit)
         else:

@@ -1,5 +1,6 @@
 """Search, with a case or a stated purpose, recorded in the audit log with
-the query, the filters and how many results came back."""
+the query, the filters and how many results (entities and documents) came
+back."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ async def search(
     page = await state.on_workspace(
         lambda ws: search_page(ws, q, schema=schema, dataset=dataset, country=country, limit=limit)
     )
-    details: dict[str, Any] = {"results": page["total"]}
+    details: dict[str, Any] = {"results": page["total"], "documents": len(page["documents"])}
     if filters:
         details["filters"] = filters
     await state.on_app_db(

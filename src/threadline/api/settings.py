@@ -9,7 +9,23 @@ from dataclasses import dataclass, field
 
 from threadline.access import AccessSettings
 from threadline.errors import InputError
+from threadline.ingest.documents.limits import DocumentLimits, GiB, MiB
 from threadline.ingest.isolated import WorkerLimits
+
+#: budgets of an uploaded document or archive: each file (and each member of
+#: an archive) is read in a sandboxed worker of its own, like a command-line
+#: ingest, but with less room, since the server has other work
+UPLOAD_DOCUMENT_LIMITS = DocumentLimits(
+    worker_memory=768 * MiB,
+    worker_cpu_seconds=120,
+    timeout_seconds=180.0,
+    max_file_bytes=1 * GiB,
+    max_expanded_bytes=1 * GiB,
+    max_members=10_000,
+    max_depth=4,
+    max_total_bytes=2 * GiB,
+    max_ocr_pages=200,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,10 @@ class ApiSettings:
     #: uploads are read in a worker process under these limits (memory,
     #: CPU and wall-clock time): a hostile file stops its worker, not the server
     upload_limits: WorkerLimits = field(default_factory=WorkerLimits)
+    #: uploaded documents and archives: each file in a sandboxed worker under
+    #: these budgets (``docs/documents.md``), on this many workers at a time
+    upload_document_limits: DocumentLimits = UPLOAD_DOCUMENT_LIMITS
+    upload_document_workers: int = 1
 
 
 def _env_int(name: str, default: int) -> int:

@@ -57,7 +57,8 @@ class AppState:
             raise
         self.logins = LoginPool(settings.login_threads, settings.login_queue)
         self._lock = threading.RLock()
-        self._graph: tuple[str, Graph] | None = None
+        #: by whether it holds the mention edges
+        self._graph: dict[bool, tuple[str, Graph]] = {}
         self._closed = False
 
     @contextmanager
@@ -93,12 +94,14 @@ class AppState:
             return work()
         return await run_in_threadpool(work)
 
-    def graph(self, ws: Workspace) -> Graph:
-        """The link graph; call inside :meth:`data`."""
-        key = graph_key(ws.store, ())
-        if self._graph is None or self._graph[0] != key:
-            self._graph = (key, ws.graph())
-        return self._graph[1]
+    def graph(self, ws: Workspace, mentions: bool = False) -> Graph:
+        """The link graph (with the documents' mention edges if asked); call
+        inside :meth:`data`."""
+        key = graph_key(ws.store, (), mentions)
+        held = self._graph.get(mentions)
+        if held is None or held[0] != key:
+            held = self._graph[mentions] = (key, ws.graph(mentions=mentions))
+        return held[1]
 
     def close(self) -> None:
         """Close the app database and the workspace (once, however often called)."""
@@ -106,7 +109,7 @@ class AppState:
             if self._closed:
                 return
             self._closed = True
-            self._graph = None
+            self._graph = {}
             self.logins.close()
             self.access.close()
             self.workspace.close()

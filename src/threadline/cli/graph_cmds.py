@@ -50,7 +50,7 @@ def _edge_text(graph: Graph, edge: int, here: int) -> str:
     return f"-[{escape(label)}]->" if forward else f"<-[{escape(label)}]-"
 
 
-@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots")
+@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots", "mentions")
 def neighbours_cmd(
     entity_id: Annotated[str, typer.Argument(help="Entity id (canonical or member).")],
     depth: Annotated[int, typer.Option(help="How many hops out.", min=1, max=6)] = 1,
@@ -83,7 +83,7 @@ def neighbours_cmd(
             err.print(f"[yellow]Stopped at --limit {limit}; raise it to see more.[/yellow]")
 
 
-@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots")
+@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots", "mentions")
 def path_cmd(
     source: Annotated[str, typer.Argument(help="Entity id to start from.")],
     target: Annotated[str, typer.Argument(help="Entity id to reach.")],
@@ -205,7 +205,7 @@ def holdings_cmd(
         _ownership_table(graph, result, f"Held by {graph.captions[result.subject]}")
 
 
-@graph_scope("pivots", audited=False)
+@graph_scope("pivots", "mentions", audited=False)
 def stats_cmd(scope: GraphScope = EVERYTHING, as_json: JsonResultOpt = False) -> None:
     """Size of the link graph: entities, and edges by type."""
     with open_workspace() as ws:

@@ -46,7 +46,7 @@ def _group_table(title: str, data: dict[str, Any], key: str) -> None:
     out.print(table)
 
 
-@graph_scope("types", "schemata", "datasets", "as_of", "pivots")
+@graph_scope("types", "schemata", "datasets", "as_of", "pivots", "mentions")
 def components_cmd(
     min_size: Annotated[int, typer.Option(help="Smallest component listed.", min=1)] = 2,
     around: AroundOpt = None,
@@ -74,7 +74,7 @@ class MeasureChoice(StrEnum):
     pagerank = "pagerank"
 
 
-@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots")
+@graph_scope("types", "schemata", "datasets", "as_of", "direction", "pivots", "mentions")
 def centrality_cmd(
     measure: Annotated[MeasureChoice, typer.Argument(help="degree, betweenness or pagerank.")],
     top: Annotated[int, typer.Option(help="How many entities to list.", min=1)] = 20,
@@ -111,7 +111,7 @@ class MethodChoice(StrEnum):
     louvain = "louvain"
 
 
-@graph_scope("types", "schemata", "datasets", "as_of", "pivots")
+@graph_scope("types", "schemata", "datasets", "as_of", "pivots", "mentions")
 def communities_cmd(
     method: Annotated[MethodChoice, typer.Option(help="Leiden (better) or Louvain (faster).")] = (
         MethodChoice.leiden
@@ -148,7 +148,7 @@ def communities_cmd(
         _group_table(f"Communities (modularity {data.get('modularity')})", data, "communities")
 
 
-@graph_scope("types", "schemata", "datasets", "as_of", "pivots")
+@graph_scope("types", "schemata", "datasets", "as_of", "pivots", "mentions")
 def export_cmd(
     fmt: Annotated[
         str,

@@ -113,6 +113,14 @@ PivotOpt = Annotated[
         help="Also link entities sharing a value: phone, email, address, iban, identifier.",
     ),
 ]
+MentionsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mentions",
+        help="Also link documents to the people and companies their text names "
+        "(a weaker edge, type mention).",
+    ),
+]
 AroundOpt = Annotated[
     str | None, typer.Option("--around", help="Only the neighbourhood of this entity.")
 ]
@@ -133,6 +141,7 @@ class GraphScope:
     as_of: str | None = None
     direction: DirectionChoice = DirectionChoice.both
     pivots: list[str] | None = None
+    mentions: bool = False
 
     def edge_filter(self, *, either_way: bool = False) -> EdgeFilter:
         """The filter for traversals; ``either_way`` ignores --direction
@@ -149,7 +158,7 @@ class GraphScope:
         def progress(message: str) -> None:
             err.print(f"[dim]{escape(message)}...[/dim]")
 
-        return ws.graph(self.pivots or (), progress=progress)
+        return ws.graph(self.pivots or (), progress=progress, mentions=self.mentions)
 
 
 #: No filter at all: the default ``scope`` of a command, before the decorator
@@ -164,6 +173,7 @@ _SCOPE_OPTIONS: dict[str, tuple[Any, Any]] = {
     "as_of": (AsOfOpt, None),
     "direction": (DirectionOpt, DirectionChoice.both),
     "pivots": (PivotOpt, None),
+    "mentions": (MentionsOpt, False),
 }
 
 

@@ -319,8 +319,9 @@ def demo(
         bool, typer.Option("--force", help="Replace an existing demo workspace there.")
     ] = False,
 ) -> None:
-    """Create a workspace loaded with the bundled synthetic demo data."""
-    from threadline.demo.sources import DEMO_SOURCES
+    """Create a workspace loaded with the bundled synthetic demo data: the
+    tables, then the documents (a PDF, a scan, a mailbox, a ZIP)."""
+    from threadline.demo.sources import DEMO_DOCUMENTS, DEMO_SOURCES, DOCUMENTS_DATASET
     from threadline.errors import WorkspaceError
     from threadline.workspace import CONFIG_FILE, Workspace
 
@@ -338,6 +339,15 @@ def demo(
                 f"{source.dataset:>12}: {report.records:,} rows from {report.source}, "
                 f"{report.entities:,} entities"
             )
+        with document_progress(f"{DEMO_DOCUMENTS.name} → {DOCUMENTS_DATASET}") as progress:
+            documents = ws.ingest_documents(DEMO_DOCUMENTS, DOCUMENTS_DATASET, progress=progress)
+        err.print(
+            f"{DOCUMENTS_DATASET:>12}: {documents.processed:,} files, {documents.pages:,} pages, "
+            f"{documents.mentions:,} mentions of known people and companies"
+        )
+        for failed, stage, reason in documents.failed:
+            # OCR needs Tesseract (make doc-tools); the rest still loads
+            err.print(f"[yellow]{escape(failed)}: {stage}: {escape(reason)}[/yellow]")
         stats_data = ws.stats()
     err.print(
         f"Demo workspace ready in [bold]{escape(str(directory))}[/bold]: "

@@ -24,6 +24,11 @@ DEMO_DIR: Path = _HERE / "data"
 MAPPINGS_DIR: Path = _HERE / "mappings"
 #: Ground truth for entity resolution, for the demo only (not a source).
 TRUTH_FILE: Path = DEMO_DIR / "truth.csv"
+#: The demo's documents (a PDF, a scan, a mailbox, a ZIP), loaded as one
+#: folder into :data:`DOCUMENTS_DATASET` after the tables, so their text
+#: mentions the people and companies those hold.
+DEMO_DOCUMENTS: Path = DEMO_DIR / "documents"
+DOCUMENTS_DATASET = "documents"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,4 +61,12 @@ DEMO_SOURCES: list[DemoSource] = [
     DemoSource(DEMO_DIR / "sanctions.ftm.json", "sanctions", None),
 ]
 
-__all__ = ["DEMO_DIR", "DEMO_SOURCES", "MAPPINGS_DIR", "TRUTH_FILE", "DemoSource"]
+__all__ = [
+    "DEMO_DIR",
+    "DEMO_DOCUMENTS",
+    "DEMO_SOURCES",
+    "DOCUMENTS_DATASET",
+    "MAPPINGS_DIR",
+    "TRUTH_FILE",
+    "DemoSource",
+]

@@ -14,16 +14,17 @@ from threadline.store.base import StatementStore
 
 
 def read_graph_tables(
-    store: StatementStore, pivots: Sequence[str] = ()
+    store: StatementStore, pivots: Sequence[str] = (), mentions: bool = False
 ) -> tuple[pa.Table, pa.Table]:
-    """(nodes, edges) of the whole store, with pivot nodes for ``pivots``."""
+    """(nodes, edges) of the whole store, with pivot nodes for ``pivots``
+    and, with ``mentions``, the edges from documents to what they name."""
     unknown = [p for p in pivots if p not in PIVOT_TYPES]
     if unknown:
         raise InputError(
             f"unknown pivot kind {unknown[0]!r}",
             hint=f"choose from {', '.join(PIVOT_TYPES)}",
         )
-    edges = store.link_edges(pivots)
+    edges = store.link_edges(pivots, mentions)
     nodes = store.link_nodes()
     if pivots:
         nodes = pa.concat_tables([nodes, pivot_nodes(edges)])

@@ -29,6 +29,7 @@ def _known_types() -> frozenset[str]:
     """Every edge type the store could produce: FtM link schemata, entity
     properties and pivot kinds, so a valid type with no edges here is not a typo."""
     names = set(PIVOT_TYPES) | {t for kinds in PIVOT_TYPES.values() for t in kinds}
+    names.add("mention")  # documents to what their text names (``--mentions``)
     for schema in model.schemata.values():
         if schema.edge:
             names.add(schema.name)

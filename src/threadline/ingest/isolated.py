@@ -84,6 +84,27 @@ def cancel_running() -> int:
     return len(running)
 
 
+def track(process: Any) -> None:
+    """Count ``process`` among the running workers a stopping server ends
+    (the document sandbox's workers, reading an uploaded archive); raises
+    ``ServerBusy`` instead when the server is already stopping."""
+    with _RUNNING_LOCK:
+        if _STOPPING.is_set():
+            process.kill()
+            raise ServerBusy(_CANCELLED, retry_after=30)
+        _RUNNING.add(process)
+
+
+def untrack(process: Any) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING.discard(process)
+
+
+def stopping() -> bool:
+    """Whether ``cancel_running`` was called (the server is stopping)."""
+    return _STOPPING.is_set()
+
+
 def _address_space() -> int:
     with open("/proc/self/statm", encoding="ascii") as fh:
         return int(fh.read().split()[0]) * resource.getpagesize()

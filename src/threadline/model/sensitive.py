@@ -29,6 +29,8 @@ _ALWAYS = frozenset(
         "personalNumber",
         "socialSecurityNumber",
         "iban",
+        # found in a document's text (an identifier-typed property)
+        "ibanMentioned",
         "accountNumber",
         "password",
         "privateKey",

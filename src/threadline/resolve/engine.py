@@ -60,6 +60,12 @@ DECONTAMINATION_SAMPLE = 30_000
 CALIBRATION_FLOOR = 1e-12
 # Expectation maximisation needs a sample of a block, not all of it.
 EM_MAX_PAIRS = 5e6
+# At most this many expectation-maximisation rounds for m over the
+# candidate pairs, stopping early once no m moves by more than M_TOLERANCE.
+M_ROUNDS = 8
+M_TOLERANCE = 0.005
+# The weight of Splink's m estimate against the candidates' evidence, in matches.
+M_PSEUDO_MATCHES = 10.0
 # Analysts' "same" judgements refine the model once there are this many.
 MIN_LABELS = 5
 
@@ -141,6 +147,7 @@ class SplinkEngine:
                 labels_frame = self._register(db_api, table, "tl_labels")
                 linker.training.estimate_m_from_pairwise_labels(labels_frame)  # type: ignore[no-untyped-call]
             model: dict[str, Any] = linker.misc.save_model_to_json()
+            _fill_default_m(model, linker)
         smooth_m_probabilities(model)
         if len(model["comparisons"]) != len(COMPARISON_NAMES):
             raise ResolveError("Training lost comparisons of the model; please report this.")
@@ -150,7 +157,10 @@ class SplinkEngine:
             # duplicate in the whole input rather than none.
             pairs = features.num_rows * (features.num_rows - 1) / 2
             model["probability_two_random_records_match"] = min(1e-2, max(1e-9, 1 / pairs))
-        return self._calibrate(features, self._decontaminate(features, model))
+        model = self._decontaminate(features, model)
+        if len(labels) < MIN_LABELS:
+            model = self._estimate_m(features, model)
+        return self._calibrate(features, model)
 
     def _calibrate(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
         """Fit the prior and the weight -> probability mapping on the scored
@@ -252,6 +262,78 @@ class SplinkEngine:
                 for lv in levels:
                     lv["u_probability"] /= norm
             model["probability_two_random_records_match"] = min(0.5, max(1e-9, expected / total))
+        return model
+
+    def _estimate_m(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
+        """Re-estimate every m probability and the prior by expectation
+        maximisation over all candidate pairs, u held at its random-pair
+        estimate.
+
+        Splink's EM runs on training blocks, and a comparison used by a
+        block is not estimated there; each other comparison's m is learnt
+        from the block's matches alone. That assumes agreement on one field
+        says nothing about agreement on another among matches, and data
+        where duplicates differ in exactly one field break it: among the
+        pairs with the same birth date, every true match has a different
+        name, so "same name" gets an m near zero; among the pairs with the
+        same name, "same date" does, and a duplicate with a typo in its
+        date looks unlikely. Over the candidate pairs of the prediction
+        blocking (names, phonetics, dates with an initial, identifiers,
+        contacts) no comparison is held fixed: each round scores them with
+        the current model, the prior first brought to its fixed point
+        (``calibration.fit_prior``), and takes each level's m as the
+        probability-weighted share of pairs at that level. Pairs outside the
+        candidates are taken as non-matches, as blocking assumes. Splink's
+        block estimate is a prior on m worth ``M_PSEUDO_MATCHES`` matches,
+        so a handful of duplicates leaves it nearly as it was."""
+        features = _sample(features)
+        n = features.num_rows
+        total = n * (n - 1) / 2
+        gamma_to_level = _gamma_index(model)
+        # A Dirichlet prior centred on Splink's estimate, worth
+        # M_PSEUDO_MATCHES matches: a few scored matches barely move m, many
+        # decide it.
+        anchor = {
+            (ci, li): float(level["m_probability"])
+            for ci, comp in enumerate(model["comparisons"])
+            for li, level in enumerate(comp["comparison_levels"])
+            if not level.get("is_null_level") and level.get("m_probability") is not None
+        }
+        for _ in range(M_ROUNDS):
+            pairs = self.predict(features, model, floor=CALIBRATION_FLOOR)
+            if pairs.num_rows == 0:
+                return model
+            # The prior first, at its fixed point for the current Bayes
+            # factors (``calibration.fit_prior``): from a prior orders of
+            # magnitude too low, as the deterministic rules give on data
+            # without identifiers, every match looks unlikely and m settles
+            # on what the few certain pairs show.
+            prior = float(model["probability_two_random_records_match"])
+            weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
+            factors = weights - calibration.log2_odds(prior)
+            fitted = calibration.fit_prior(factors, total, prior)
+            if fitted * total >= calibration.MIN_EXPECTED_MATCHES:
+                prior = fitted
+            probs = calibration.posterior(factors, prior)
+            gammas = _gamma_matrix(pairs, len(gamma_to_level))
+            model = copy.deepcopy(model)
+            moved = 0.0
+            for ci, comp in enumerate(model["comparisons"]):
+                column = gammas[:, ci]
+                known = column >= 0  # -1 is the null level: no evidence either way
+                mass = float(probs[known].sum())
+                for gamma, li in gamma_to_level[ci].items():
+                    if (ci, li) not in anchor:
+                        continue
+                    level = comp["comparison_levels"][li]
+                    at_level = float(probs[column == gamma].sum())
+                    m = (at_level + M_PSEUDO_MATCHES * anchor[(ci, li)]) / (mass + M_PSEUDO_MATCHES)
+                    moved = max(moved, abs(m - float(level["m_probability"])))
+                    level["m_probability"] = m
+            smooth_m_probabilities(model)
+            model["probability_two_random_records_match"] = prior
+            if moved < M_TOLERANCE:
+                break
         return model
 
     def predict(
@@ -427,6 +509,25 @@ def _gamma_index(model: dict[str, Any]) -> list[dict[int, int]]:
                 gamma -= 1
         out.append(index)
     return out
+
+
+def _fill_default_m(model: dict[str, Any], linker: Linker) -> None:
+    """Write into ``model`` the m probabilities Splink uses for levels no
+    training session estimated (its defaults), so every later step sees the
+    values the model scores with."""
+    settings = linker._settings_obj
+    for comp, trained in zip(model["comparisons"], settings.comparisons, strict=True):
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        for level, source in zip(levels, trained._comparison_levels_excluding_null, strict=True):
+            if level.get("m_probability") is None and source.m_probability is not None:
+                level["m_probability"] = float(source.m_probability)
+
+
+def _gamma_matrix(pairs: pa.Table, comparisons: int) -> np.ndarray:
+    """The pairs' levels (gammas) as a pairs x comparisons integer array."""
+    flat = pc.list_flatten(pairs.column("gammas").combine_chunks())
+    values = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return values.reshape(pairs.num_rows, comparisons)
 
 
 def _contamination(model: dict[str, Any], prior: float) -> float:

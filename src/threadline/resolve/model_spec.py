@@ -28,6 +28,22 @@ DESCRIPTIONS = {
 }
 
 
+def _date_part(side: str, start: int, length: int) -> str:
+    return f"substr(date_key_{side}, {start}, {length})"
+
+
+def _same_parts(*parts: tuple[int, int]) -> str:
+    return " AND ".join(f"{_date_part('l', s, n)} = {_date_part('r', s, n)}" for s, n in parts)
+
+
+YEAR, MONTH, DAY = (1, 4), (6, 2), (9, 2)
+#: Two full dates (YYYY-MM-DD) that agree on two of year, month and day.
+_ONE_DATE_PART_DIFFERS = (
+    "length(date_key_l) = 10 AND length(date_key_r) = 10 AND ("
+    f"({_same_parts(MONTH, DAY)}) OR ({_same_parts(YEAR, MONTH)}) OR ({_same_parts(YEAR, DAY)}))"
+)
+
+
 def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     """Each comparison's levels run from strongest agreement to disagreement;
     the labels are what analysts read in explanations."""
@@ -87,6 +103,13 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             ).configure(label_for_charts="partial date fits"),
             cll.DamerauLevenshteinLevel("date_key", 1).configure(
                 label_for_charts="dates one typo apart"
+            ),
+            # A year, month or day entered wrong leaves the other two parts:
+            # the commonest error in transcribed dates after a typo (RLdata's
+            # duplicates have exactly this), and two of three parts agree by
+            # chance for about one random pair in 200.
+            cll.CustomLevel(_ONE_DATE_PART_DIFFERS).configure(
+                label_for_charts="dates differ in one part only (year, month or day)"
             ),
             # Two different full dates in the same year are two different
             # dates: evidence against a match, never for it (a year alone

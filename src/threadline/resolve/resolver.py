@@ -277,11 +277,14 @@ class Resolution:
         os.replace(tmp, self.features_path)
 
     def _recluster(self, merge_threshold: float) -> ClusterResult:
+        # every stored pair (at or above the review threshold) is evidence
+        # for the cluster-level check; those above the merge threshold merge
         result = cluster(
-            self.tables.pairs_above(merge_threshold),
+            self.tables.pairs_above(0.0),
             self.judgements.current(),
             self.tables.veto_ids(),
             self.tables.canonical_map(),
+            merge_threshold,
         )
         rows = [(e, c) for e, c in result.canonical.items() if not e.startswith(NK_PREFIX)]
         self.tables.replace_canonical(rows)

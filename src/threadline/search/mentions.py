@@ -9,7 +9,10 @@ and the match maps back to the characters as written. A name must have at
 least two words (of which at least two of three letters or more): a lone
 surname or a common word is never tagged on its own. Two-word names also
 match in the other order (``Petrov Ivan``), and company names without their
-legal form (``Acme Holdings`` for ``Acme Holdings Ltd``)."""
+legal form (``Acme Holdings`` for ``Acme Holdings Ltd``). Punctuation
+folds to spaces, but a match never spans a clause break (``;``, ``:``,
+brackets, a blank line), and the other order only reads across a space or
+a comma (``Petrov, Ivan``), so ``J. Smith; Anna`` is not ``Smith Anna``."""
 
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+#: what a name written in a text never spans
+_BREAK = re.compile(r"[;:!?()\[\]{}<>|]|\n\s*\n")
+#: how the other order (surname first) is written: a space or a comma between
+_SWAPPED = re.compile(r"\w+\s*,?\s*\w+")
 
 LEGAL_FORMS = frozenset(
     [
@@ -144,7 +152,8 @@ def normalise(text: str) -> Normalised:
 
 def name_keys(name: str) -> list[str]:
     """The normalised forms a name is matched by; none for a name that could
-    be a lone surname or a common word."""
+    be a lone surname or a common word. A two-word name's last key is the
+    other order (:func:`swapped_key`)."""
     # a name is short: word by word, as normalise() folds a text in bulk
     tokens = " ".join(map(_fold_word, _WORD.findall(name))).split()
     core = tokens
@@ -159,6 +168,15 @@ def name_keys(name: str) -> list[str]:
     return keys
 
 
+def swapped_key(keys: list[str]) -> str | None:
+    """Of a name's keys, the one in the other order (surname first), if any."""
+    if len(keys) >= 2:
+        words = keys[-1].split()
+        if len(words) == 2 and f" {words[1]} {words[0]} " in keys[:-1]:
+            return keys[-1]
+    return None
+
+
 class MentionMatcher:
     def __init__(self, names: Iterable[tuple[str, str]]) -> None:
         """``names``: (entity id, name) pairs, every name and alias.
@@ -169,19 +187,24 @@ class MentionMatcher:
         the growing heap again and again and find nothing to free."""
         import ahocorasick
 
-        #: per row, the ids of the entities a key names
-        self.rows: list[tuple[str, ...]] = []
+        #: per row, the entities a key names, each with whether the key is
+        #: its name in the other order
+        self.rows: list[tuple[tuple[str, bool], ...]] = []
         self.automaton = ahocorasick.Automaton()
         collecting = gc.isenabled()
         gc.disable()  # building allocates millions of objects that all live on
         try:
-            table: dict[str, set[str]] = {}
+            table: dict[str, dict[str, bool]] = {}
             for entity_id, name in names:
-                for key in name_keys(name):
-                    table.setdefault(key, set()).add(entity_id)
-            for key, ids in table.items():
+                keys = name_keys(name)
+                other = swapped_key(keys)
+                for key in keys:
+                    ids = table.setdefault(key, {})
+                    # in order for one of its names wins over the other order
+                    ids[entity_id] = ids.get(entity_id, True) and key == other
+            for key, found in table.items():
                 self.automaton.add_word(key, (len(key), len(self.rows)))
-                self.rows.append(tuple(sorted(ids)))
+                self.rows.append(tuple(sorted(found.items())))
             del table
         finally:
             if collecting:
@@ -210,8 +233,15 @@ class MentionMatcher:
         # contains the key "acme holdings"
         best: dict[tuple[str, int], int] = {}
         for (_, (_, row)), start, stop in zip(matches, starts, stops, strict=True):
-            for entity_id in rows[row]:
-                if best.get((entity_id, start), -1) < stop:
-                    best[(entity_id, start)] = stop
+            written = None
+            for entity_id, swapped in rows[row]:
+                if best.get((entity_id, start), -1) >= stop:
+                    continue
+                written = written if written is not None else text[start:stop]
+                # never across a clause break; the other order only as
+                # "Petrov Ivan" or "Petrov, Ivan"
+                if _BREAK.search(written) or (swapped and not _SWAPPED.fullmatch(written)):
+                    continue
+                best[(entity_id, start)] = stop
         for (entity_id, start), stop in sorted(best.items(), key=lambda item: item[0][1]):
             yield Hit(entity_id, text[start:stop], start, stop)

@@ -137,10 +137,20 @@ class TextIndex:
         for document_id in document_ids:
             writer.delete_documents_by_term("document_id", document_id)
 
-    def add(self, units: Iterable[TextUnit]) -> int:
+    def delete_units(self, unit_ids: Iterable[str]) -> None:
+        writer = self._get_writer()
+        for unit_id in unit_ids:
+            writer.delete_documents_by_term("unit_id", unit_id)
+
+    def add(self, units: Iterable[TextUnit], replace: bool = False) -> int:
+        """Index ``units``; with ``replace``, each replaces the entry of the
+        same unit (a page or a body) that was there."""
         writer = self._get_writer()
         count = 0
         for unit in units:
+            if replace:
+                # deletes apply to what was added before them: an upsert
+                writer.delete_documents_by_term("unit_id", unit.unit_id)
             doc = tantivy.Document()
             doc.add_text("unit_id", unit.unit_id)
             doc.add_text("document_id", unit.document_id)

@@ -108,3 +108,34 @@ def known_names(store: StatementStore) -> Iterator[tuple[str, str]]:
             # weak aliases (nicknames, short forms) would tag common words
             if prop in ("name", "alias", "previousName"):
                 yield entity_id, value
+
+
+def _not_value_holders() -> list[str]:
+    """Schemata whose e-mails, phones and IBANs are not a party's own: the
+    documents (what they mention), their pages and the mentions."""
+    return sorted({*document_schemata(), "Page", "Mention"})
+
+
+def known_values(store: StatementStore) -> dict[tuple[str, str], list[str]]:
+    """(kind, cleaned value) -> ids of the entities holding it, for every
+    e-mail address, phone number and IBAN of a person, company, bank account
+    or other party; the keys as :mod:`threadline.search.patterns` cleans
+    what it finds in text."""
+    from followthemoney.types import registry
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for entity_id, _, _, props, values in store.iter_entity_values(
+        prop_types=["email", "phone", "identifier"], skip_schemata=_not_value_holders()
+    ):
+        for prop, value in zip(props, values, strict=True):
+            key: tuple[str, str] | None = None
+            if prop == "email":
+                key = ("email", value.lower())
+            elif prop == "phone":
+                clean = registry.phone.clean(value)
+                key = ("phone", clean) if clean else None
+            elif prop == "iban":
+                key = ("iban", value.replace(" ", "").upper())
+            if key is not None and entity_id not in found.get(key, []):
+                found.setdefault(key, []).append(entity_id)
+    return found

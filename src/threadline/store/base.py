@@ -301,6 +301,15 @@ class StatementStore(abc.ABC):
     def has_entity(self, entity_id: str) -> bool: ...
 
     @abc.abstractmethod
+    def referring(
+        self, entity_ids: Sequence[str], props: Sequence[str], limit: int = 10_000
+    ) -> list[tuple[str, str, str]]:
+        """(entity id, schema, prop) of the live entities whose ``props`` name
+        one of ``entity_ids``: a document's pages and mentions (``document``),
+        an archive's members (``parent``), an e-mail's replies
+        (``inReplyToEmail``); sorted by entity id, at most ``limit``."""
+
+    @abc.abstractmethod
     def entity_ids(self) -> list[str]:
         """Every entity id, sorted."""
 
@@ -370,10 +379,12 @@ class StatementStore(abc.ABC):
         entity is captioned as most of its records name it."""
 
     @abc.abstractmethod
-    def link_edges(self, pivots: Sequence[str] = ()) -> pa.Table:
+    def link_edges(self, pivots: Sequence[str] = (), mentions: bool = False) -> pa.Table:
         """Every link between resolved entities, in the shape of
-        ``threadline.model.links.EDGE_SCHEMA``, and pivot edges to the shared
-        values of the kinds ``pivots`` (keys of ``PIVOT_TYPES``)."""
+        ``threadline.model.links.EDGE_SCHEMA``, pivot edges to the shared
+        values of the kinds ``pivots`` (keys of ``PIVOT_TYPES``) and, with
+        ``mentions``, an edge of kind ``mention`` from each document to each
+        entity its text names (``Mention`` entities are never nodes)."""
 
     # -- resolution ----------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ def vendor_installed() -> bool:
 
 
 #: Which navigation entry a page belongs to (highlighted as the current one).
-SECTION = {"search": "/", "entity": "/", "case": "/cases"}
+SECTION = {"search": "/", "entity": "/", "document": "/", "case": "/cases"}
 
 
 def _render(request: Request, template: str, page: str, **context: Any) -> HTMLResponse:
@@ -92,6 +92,11 @@ def search_page(request: Request) -> HTMLResponse:
 @router.get("/entities/{entity_id}")
 def entity_page(request: Request, entity_id: str) -> HTMLResponse:
     return _render(request, "entity.html", "entity", entity_id=entity_id)
+
+
+@router.get("/documents/{document_id}")
+def document_page(request: Request, document_id: str) -> HTMLResponse:
+    return _render(request, "document.html", "document", document_id=document_id)
 
 
 @router.get("/graph")

@@ -57,3 +57,58 @@ def test_documents_mention_known_entities_and_refresh_when_names_arrive(
         m.proxy.get("name")[0] for m in workspace.entities("leak") if m.schema.name == "Mention"
     )
     assert names == ["Petrov Ivan"]
+
+
+def test_emails_phones_and_ibans_are_kept_and_tie_documents_to_their_holders(
+    workspace: Workspace, tmp_path: Path, docs: Any, helpers: Any
+) -> None:
+    people = helpers.write_csv(
+        tmp_path / "people.csv",
+        ["name", "email", "phone"],
+        [["Olena Koval", "olena@example.org", "+380 44 123 4567"]],
+    )
+    workspace.ingest(
+        people, "registry", schema="Person", maps=["name=name", "email=email", "phone=phone"]
+    )
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "note.txt").write_text(
+        "Reach OLENA@example.org or +380 44 123 4567. Pay GB82 WEST 1234 5698 7654 32.\n"
+    )
+    report = workspace.ingest_documents(root, "leak", limits=docs.limits)
+    person = next(e for e in workspace.entities("registry") if e.schema.name == "Person")
+    mentions = [e for e in workspace.entities("leak") if e.schema.name == "Mention"]
+    assert report.mentions == 2
+    assert sorted(m.proxy.get("name")[0] for m in mentions) == [
+        "+380 44 123 4567",
+        "OLENA@example.org",
+    ]
+    assert {m.proxy.get("resolved")[0] for m in mentions} == {person.id}
+    note = next(e for e in workspace.entities("leak") if e.schema.name == "PlainText")
+    assert note.proxy.get("emailMentioned") == ["olena@example.org"]
+    assert note.proxy.get("phoneMentioned") == ["+380441234567"]
+    assert note.proxy.get("ibanMentioned") == ["GB82WEST12345698765432"]
+
+
+def test_new_mentions_on_a_document_keep_its_pages_searchable(
+    workspace: Workspace, tmp_path: Path, docs: Any, helpers: Any
+) -> None:
+    """A table ingest rewrites the documents' mentions (and their e-mail,
+    phone and IBAN values), which queues the documents again: their pages'
+    text must stay in the text index, once."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "memo.pdf").write_bytes(
+        docs.pdf_bytes(["Cover page", "Wire to GB82 WEST 1234 5698 7654 32 for Ivan Petrov"])
+    )
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    assert [h.page for h in workspace.search_text("wire")] == [2]
+    people = helpers.write_csv(tmp_path / "people.csv", ["name"], [["Ivan Petrov"]])
+    workspace.ingest(people, "registry", schema="Person", maps=["name=name"])
+    assert [h.page for h in workspace.search_text("wire")] == [2]
+    assert [h.page for h in workspace.search_text("cover")] == [1]
+    # a changed file replaces its pages, not adds to them
+    (root / "memo.pdf").write_bytes(docs.pdf_bytes(["Cover page, revised"]))
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    assert [h.page for h in workspace.search_text("cover")] == [1]
+    assert workspace.search_text("wire") == []

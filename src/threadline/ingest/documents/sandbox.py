@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 
+from threadline.errors import ServerBusy
+from threadline.ingest import isolated
 from threadline.ingest.documents.limits import DocumentLimits
 from threadline.ingest.documents.records import EntityOut, FileResult
 from threadline.ingest.documents.worker import Task, document_id, extract_file
@@ -31,6 +33,10 @@ from threadline.ingest.forkserver import worker_context
 #: files one worker extracts before it is replaced: a parser that leaks or
 #: fragments memory cannot push a later, innocent file over the limit
 TASKS_PER_WORKER = 64
+STOPPED = (
+    "the server is stopping: the files read so far are stored, the rest are not; "
+    "send the file again when the server is back (stored files are skipped)"
+)
 
 
 def _serve(limits: DocumentLimits, conn: multiprocessing.connection.Connection) -> None:
@@ -86,6 +92,7 @@ class _Worker:
 
     def stop(self) -> None:
         """Ask it to end when idle; kill it when busy or it will not end."""
+        isolated.untrack(self.process)
         if self.task is not None:
             self.process.kill()
         elif self.process.is_alive():
@@ -129,6 +136,9 @@ def run_sandboxed(
         process = ctx.Process(target=_serve, args=(limits, send), daemon=True)
         process.start()
         send.close()
+        # a stopping server ends these workers as it ends the isolated
+        # readers of uploads (``isolated.cancel_running``)
+        isolated.track(process)
         return _Worker(process, receive, limits)
 
     def assign(task: Task) -> None:
@@ -176,6 +186,10 @@ def run_sandboxed(
             ready = multiprocessing.connection.wait(
                 [w.conn for w in busy] + [w.process.sentinel for w in busy], timeout
             )
+            if isolated.stopping():
+                # workers killed by a stopping server are not failed files:
+                # end the run; what was stored stays, the rest is read next time
+                raise ServerBusy(STOPPED, retry_after=30)
             done: list[tuple[Task, FileResult]] = []
             for worker in busy:
                 task = worker.task

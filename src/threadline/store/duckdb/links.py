@@ -3,6 +3,10 @@ directed edge per FtM link entity (Ownership, Directorship, Payment, ...) or
 entity-reference property (a Contract's ``authority``), and, when asked,
 pivot edges to values several entities share (a phone, an IBAN).
 
+Mentions of known entities in documents (FtM ``Mention``) are neither nodes
+nor references: with ``mentions`` each (document, entity) pair is one
+weaker edge of kind and type ``mention``, left out unless asked for.
+
 All of it is SQL over ``live_statements`` so a large store never passes
 through Python row by row; the results are Arrow tables in the shapes of
 ``threadline.model.links``.
@@ -24,6 +28,9 @@ from threadline.model.links import (
     edge_schemata,
 )
 
+#: schemata that are no node: a mention is an edge of its own (when asked)
+_NOT_NODES = ("Mention",)
+
 # Caption properties in order of preference, after FtM's own schema captions.
 _CAPTION_PROPS = ("name", "title", "number", "fileName", "full", "email", "phone")
 
@@ -41,7 +48,7 @@ def _canonical_sql(resolved: bool) -> str:
 
 def read_link_nodes(con: duckdb.DuckDBPyConnection, resolved: bool) -> pa.Table:
     """Every entity that is not itself a link, folded into its resolved entity."""
-    edges = list(edge_schemata())
+    edges = [*edge_schemata(), *_NOT_NODES]
     canon = _canonical_sql(resolved)
     captions = ", ".join(f"('{p}', {i})" for i, p in enumerate(_CAPTION_PROPS))
     edge_list = ", ".join(f"'{e}'" for e in edges) or "''"
@@ -114,12 +121,18 @@ def _common_schema(names: list[str]) -> str:
 
 
 def read_link_edges(
-    con: duckdb.DuckDBPyConnection, resolved: bool, pivots: Sequence[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    resolved: bool,
+    pivots: Sequence[str] = (),
+    mentions: bool = False,
 ) -> pa.Table:
-    """Every link between resolved entities, with its dates, share and sources."""
+    """Every link between resolved entities, with its dates, share and
+    sources; with ``mentions``, an edge from each document to each entity
+    its text names."""
     schemata = edge_schemata()
     ends = _values([(name, src, dst, label) for name, (src, dst, label) in schemata.items()])
-    edge_list = ", ".join(f"'{e}'" for e in schemata)
+    link_list = ", ".join(f"'{e}'" for e in schemata)
+    edge_list = ", ".join(f"'{e}'" for e in [*schemata, *_NOT_NODES])
     canon = _canonical_sql(resolved)
     ignored = ", ".join(f"'{p}'" for p in IGNORED_REFERENCES)
     parts = [
@@ -142,7 +155,7 @@ def read_link_edges(
                    list(DISTINCT s.dataset ORDER BY s.dataset) AS datasets,
                    list(DISTINCT s.id ORDER BY s.id) AS statement_ids
             FROM live_statements s JOIN ends e ON e.schema = s.schema
-            WHERE s.schema IN ({edge_list})
+            WHERE s.schema IN ({link_list})
             GROUP BY s.entity_id
         )
         SELECT entity_id AS edge_id, 'link' AS kind, schema AS type,
@@ -169,6 +182,28 @@ def read_link_edges(
         GROUP BY entity_id, prop, value
     """
     union = [link_sql, ref_sql]
+    if mentions:
+        # one edge per document and entity, however often and on however
+        # many pages the text names it; it cites every mention's statements
+        union.append(
+            """
+            SELECT min(entity_id) AS edge_id, 'mention' AS kind, 'mention' AS type,
+                   doc AS source_member, res AS target_member, 'mentions' AS label,
+                   NULL, NULL, NULL::DOUBLE,
+                   list_sort(list_distinct(flatten(list(ds)))),
+                   list_sort(flatten(list(ids)))
+            FROM (
+                SELECT entity_id,
+                       any_value(value) FILTER (WHERE prop = 'document') AS doc,
+                       any_value(value) FILTER (WHERE prop = 'resolved') AS res,
+                       list(DISTINCT dataset) AS ds, list(DISTINCT id) AS ids
+                FROM live_statements WHERE schema = 'Mention'
+                GROUP BY entity_id
+            )
+            WHERE doc IS NOT NULL AND res IS NOT NULL
+            GROUP BY doc, res
+            """
+        )
     types = [t for p in pivots for t in PIVOT_TYPES[p]]
     if types:
         type_list = ", ".join(f"'{t}'" for t in types)

@@ -113,6 +113,19 @@ class DuckDBStore(StatementStore):
         ).fetchall()
         return [StatementRow(*r) for r in rows]
 
+    def referring(
+        self, entity_ids: Sequence[str], props: Sequence[str], limit: int = 10_000
+    ) -> list[tuple[str, str, str]]:
+        if not entity_ids or not props:
+            return []
+        rows = self.con.execute(
+            "SELECT DISTINCT entity_id, schema, prop FROM live_statements "
+            "WHERE prop_type = 'entity' AND list_contains(?, prop) AND list_contains(?, value) "
+            "ORDER BY entity_id, prop LIMIT ?",
+            [list(props), list(entity_ids), limit],
+        ).fetchall()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
     def has_entity(self, entity_id: str) -> bool:
         rows = self.con.execute(
             "SELECT 1 FROM live_statements WHERE entity_id = ? LIMIT 1", [entity_id]
@@ -426,8 +439,8 @@ class DuckDBStore(StatementStore):
     def link_nodes(self) -> pa.Table:
         return read_link_nodes(self.con, self.has_resolution())
 
-    def link_edges(self, pivots: Sequence[str] = ()) -> pa.Table:
-        return read_link_edges(self.con, self.has_resolution(), pivots)
+    def link_edges(self, pivots: Sequence[str] = (), mentions: bool = False) -> pa.Table:
+        return read_link_edges(self.con, self.has_resolution(), pivots, mentions)
 
     # -- resolution -----------------------------------------------------------------
 

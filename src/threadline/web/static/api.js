@@ -172,6 +172,18 @@ export function $(id) {
 export const entityHref = (id) => '/entities/' + encodeURIComponent(id);
 export const graphHref = (id) => '/graph?id=' + encodeURIComponent(id);
 export const caseHref = (id) => '/cases/' + encodeURIComponent(id);
+/** A document's page; with `q`, the search terms it marks in the text. */
+export const documentHref = (id, q) => '/documents/' + encodeURIComponent(id) + (q ? `?q=${encodeURIComponent(q)}` : '');
+
+/** A link to a document page showing its file name (or caption). */
+export function documentLink(id, caption, props = {}, q = '') {
+  return el('a', { href: documentHref(id, q), title: id, ...props }, caption || id);
+}
+
+/** Snippet parts ({text, match}) as text, the matches in <mark>. */
+export function snippetNodes(parts) {
+  return (parts || []).map((p) => (p.match ? el('mark', { text: p.text }) : p.text));
+}
 
 /** A link to an entity page showing its caption (or its id). */
 export function entityLink(id, caption, props = {}) {

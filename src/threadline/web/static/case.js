@@ -2,7 +2,9 @@
 // notes it holds, and its activity from the audit log. Only members can read
 // any of it; the API enforces that, this page just shows what comes back.
 
-import { $, api, apiUrl, el, entityLink, fill, fmtTime, setScope, start, toast } from './api.js';
+import {
+  $, api, apiUrl, documentLink, el, entityLink, fill, fmtTime, setScope, start, toast,
+} from './api.js';
 import { boot, refreshCases } from './shell.js';
 
 const caseId = document.body.dataset.caseId || '';
@@ -28,7 +30,8 @@ function renderEntities(data) {
   fill($('case-entities'), entities.length === 0
     ? el('tr', {}, el('td', { colspan: 3, className: 'empty', text: 'No entities yet: add them from an entity page or by id.' }))
     : entities.map((e) => el('tr', {},
-      el('td', {}, entityLink(e.entity_id, e.caption)),
+      el('td', {}, e.document ? documentLink(e.entity_id, e.caption) : entityLink(e.entity_id, e.caption),
+        e.document ? el('span', { className: 'badge', text: 'document' }) : null),
       el('td', { text: e.added_by || '' }),
       el('td', { text: fmtTime(e.added_at) }))));
 }

@@ -3,8 +3,8 @@
 // relations; and links to the graph and to a case.
 
 import {
-  $, api, chips, el, entityHref, entityLink, fill, fmtPct, fmtTime, getScope, graphHref, hasScope,
-  onScopeChange, propLabel, scopeParams, start, toast,
+  $, api, chips, documentLink, el, entityHref, entityLink, fill, fmtPct, fmtTime, getScope, graphHref,
+  hasScope, onScopeChange, propLabel, scopeParams, snippetNodes, start, toast,
 } from './api.js';
 import { explanationTable } from './explain.js';
 import { boot, myCases } from './shell.js';
@@ -101,6 +101,19 @@ function renderRelations(data) {
   fill($('relations'), rows);
 }
 
+// The documents whose text names this entity, each with the page and the
+// passage around the name.
+function renderMentionedIn(data) {
+  const rows = data.mentioned_in || [];
+  $('mentioned-count').textContent = rows.length ? String(rows.length) : '';
+  fill($('mentioned-in'), rows.length === 0
+    ? el('li', { className: 'empty', text: 'No document names it.' })
+    : rows.map((m) => el('li', { testid: 'mentioned-in-item' },
+      documentLink(m.document.id, m.document.file_name || m.document.caption, { testid: 'mentioned-in-link' }),
+      el('span', { className: 'muted small', text: m.page ? ` page ${m.page}` : '' }),
+      el('p', { className: 'snippet' }, snippetNodes(m.snippet)))));
+}
+
 function renderMerge(data) {
   const merge = data.merge;
   $('merge-panel').hidden = !merge;
@@ -146,6 +159,7 @@ function render(data) {
   renderProperties(data);
   renderMembers(data);
   renderRelations(data);
+  renderMentionedIn(data);
   renderMerge(data);
   renderCasePicker();
   $('entity').hidden = false;

@@ -8,7 +8,7 @@
 // from data, so an id can hold any character.
 
 import {
-  $, api, chips, el, entityHref, fill, fmtPct, hasScope, scopeParams, start, toast,
+  $, api, chips, documentHref, el, entityHref, fill, fmtPct, hasScope, scopeParams, start, toast,
 } from './api.js';
 import { boot } from './shell.js';
 
@@ -75,6 +75,7 @@ const STYLE = [
   },
   { selector: 'edge.ownership', style: { 'line-color': '#b7793b', 'target-arrow-color': '#b7793b' } },
   { selector: 'edge.pivot', style: { 'line-style': 'dashed', 'target-arrow-shape': 'none' } },
+  { selector: 'edge.mention', style: { 'line-style': 'dashed', 'line-color': '#9bb3cf', width: 1, 'target-arrow-color': '#9bb3cf' } },
   { selector: '.faded', style: { opacity: 0.18 } },
   {
     selector: 'node.highlight',
@@ -178,6 +179,7 @@ function addEdge(record) {
   const classes = [];
   if (record.type === 'Ownership') classes.push('ownership');
   if (record.kind === 'pivot') classes.push('pivot');
+  if (record.kind === 'mention') classes.push('mention');
   noteType(record.type);
   return cy.add({
     group: 'edges',
@@ -204,7 +206,9 @@ function noteType(type) {
 /** Parameters every graph query carries: the edge type and as-of filters. */
 function filterParams() {
   const asOf = asOfInput.value.trim();
-  return { type: typeSelect.value, as_of: asOfInput.checkValidity() ? asOf : '' };
+  // mention edges (a document naming an entity) only when asked for
+  const mentions = document.getElementById('filter-mentions')?.checked ? 'true' : '';
+  return { type: typeSelect.value, as_of: asOfInput.checkValidity() ? asOf : '', mentions };
 }
 
 /** A partial date as a sortable key, padded the way the server pads it. */
@@ -303,6 +307,10 @@ function kv(label, ...value) {
   return [el('dt', { text: label }), el('dd', {}, ...value)];
 }
 
+// FtM's Document schema and its descendants: such a node opens the document page
+const DOCUMENT_SCHEMATA = new Set(['Article', 'Audio', 'Document', 'Email', 'Folder', 'HyperText',
+  'Image', 'Message', 'Package', 'Pages', 'PlainText', 'Table', 'Video', 'Workbook']);
+
 function nodeDetails(node) {
   const d = node.data();
   const members = d.members || [];
@@ -313,7 +321,9 @@ function nodeDetails(node) {
       kv('id', el('span', { className: 'mono small', text: d.id })),
       members.length > 1 ? kv('records', `${members.length} merged`) : null),
     el('div', { className: 'row wrap' },
-      node.hasClass('pivot') ? null : el('a', { className: 'btn', href: entityHref(d.id), testid: 'detail-entity-link', text: 'Entity page' }),
+      node.hasClass('pivot') ? null : DOCUMENT_SCHEMATA.has(d.schema)
+        ? el('a', { className: 'btn', href: documentHref(d.id), testid: 'detail-document-link', text: 'Document page' })
+        : el('a', { className: 'btn', href: entityHref(d.id), testid: 'detail-entity-link', text: 'Entity page' }),
       el('button', { type: 'button', testid: 'detail-expand', text: 'Expand', on: { click: () => expand(d.id) } }),
       el('button', { type: 'button', testid: 'detail-owners', text: 'Owners', on: { click: () => { $('owners-of').value = d.id; findOwners(); } } }),
       el('button', { type: 'button', text: 'Path from', on: { click: () => { $('path-from').value = d.id; } } }),

@@ -1,7 +1,8 @@
 // Load a file from the browser: a dataset name, a mapping (quick
-// "property = column" rows, an FtM mapping YAML, or none for FtM entity
-// files), a preview of the columns, first rows and mapped entities with any
-// errors, and then the load itself.
+// "property = column" rows, an FtM mapping YAML, none for FtM entity
+// files, or documents: PDFs, scans, e-mail, archives), a preview of the
+// columns, first rows and mapped entities with any errors (or a document's
+// type), and then the load itself.
 
 import { $, api, chips, el, fill, start, toast } from './api.js';
 import { boot } from './shell.js';
@@ -82,6 +83,8 @@ function buildForm() {
       return null;
     }
     data.append('mapping', yaml);
+  } else if (mode() === 'documents') {
+    data.append('kind', 'documents');
   }
   return data;
 }
@@ -99,7 +102,21 @@ function errorText(error) {
   return where ? `${where}: ${what}` : what;
 }
 
+function renderDocumentPreview(data) {
+  fill($('preview-columns'), chips([`document: ${data.mime_type}`, `${Number(data.size).toLocaleString()} bytes`]));
+  fill($('preview-rows-head'));
+  fill($('preview-rows'));
+  fill($('preview-entities'), el('tr', {}, el('td', { colspan: 3, className: 'empty', text: 'Read as a document on Load: its text, pages and members, each file in a sandbox.' })));
+  fill($('preview-errors'), el('li', { className: 'ok-text', text: 'Nothing to check before loading.' }));
+  $('preview').hidden = false;
+  $('ingest-hint').hidden = true;
+}
+
 function renderPreview(data) {
+  if (data.kind === 'documents') {
+    renderDocumentPreview(data);
+    return;
+  }
   const columns = data.columns || [];
   setColumns(columns);
   fill($('preview-columns'), chips(columns));
@@ -126,10 +143,15 @@ function renderPreview(data) {
 }
 
 function renderReport(report) {
+  const failed = report.failed || [];
   const items = Object.entries(report || {}).filter(([, v]) => v === null || typeof v !== 'object');
   fill($('ingest-result'),
     el('h2', { text: 'Loaded' }),
-    el('dl', { className: 'kv' }, items.flatMap(([k, v]) => [el('dt', { text: k.replace(/_/g, ' ') }), el('dd', { text: cellText(v) })])));
+    el('dl', { className: 'kv' }, items.flatMap(([k, v]) => [el('dt', { text: k.replace(/_/g, ' ') }), el('dd', { text: cellText(v) })])),
+    failed.length === 0 ? null : el('div', {},
+      el('h3', { text: `Files that failed (${failed.length}; stored with the reason, retried when sent again)` }),
+      el('ul', { className: 'errors', testid: 'ingest-failed' },
+        failed.map((f) => el('li', { className: 'error-text', text: `${f.source}: ${f.stage}: ${f.reason}` })))));
   $('ingest-result').hidden = false;
   $('ingest-hint').hidden = true;
 }
@@ -167,7 +189,10 @@ async function main() {
     const report = await send('/ingest', $('ingest-load'));
     if (report) {
       renderReport(report);
-      toast(`Loaded ${Number(report.entities ?? 0).toLocaleString()} entities into ${$('ingest-dataset').value.trim()}.`, 'ok');
+      const what = report.kind === 'documents'
+        ? `${Number(report.processed ?? 0).toLocaleString()} files`
+        : `${Number(report.entities ?? 0).toLocaleString()} entities`;
+      toast(`Loaded ${what} into ${$('ingest-dataset').value.trim()}.`, 'ok');
     }
   });
 }

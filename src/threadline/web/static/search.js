@@ -3,7 +3,8 @@
 // bookmarked, shared within a case, and restored with the back button.
 
 import {
-  $, api, chips, el, entityLink, fill, hasScope, onScopeChange, scopeParams, start,
+  $, api, chips, documentLink, el, entityLink, fill, hasScope, onScopeChange, scopeParams,
+  snippetNodes, start,
 } from './api.js';
 import { boot } from './shell.js';
 
@@ -63,7 +64,31 @@ function renderFacet(facet, counts) {
   }));
 }
 
+function showTab(name) {
+  for (const tab of ['entities', 'documents']) $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+  $('entity-results').hidden = name !== 'entities';
+  $('document-results').hidden = name !== 'documents';
+}
+
+// Pages and documents whose text matches: the file, the page and the
+// passage, the matches marked; each opens the document with the terms marked.
+function renderDocuments(data) {
+  const docs = data.documents || [];
+  $('tab-documents').textContent = `Documents (${docs.length}${docs.length >= state.limit ? '+' : ''})`;
+  $('tab-entities').textContent = `Entities (${(data.results || []).length})`;
+  fill($('document-list'), docs.length === 0
+    ? el('li', { className: 'empty', text: 'No document text matches.' })
+    : docs.map((d) => el('li', { dataset: { documentId: d.id }, testid: 'document-result' },
+      documentLink(d.id, d.file_name || d.id, { testid: 'document-link' }, state.q),
+      el('span', { className: 'muted small', text: `${d.page ? ` page ${d.page}` : ''} · ${d.schema}` }),
+      el('span', { className: 'chips' }, chips(d.datasets)),
+      el('p', { className: 'snippet' }, snippetNodes(d.snippet)))));
+  // no entity but some documents: show those
+  if ((data.results || []).length === 0 && docs.length > 0) showTab('documents');
+}
+
 function renderResults(data) {
+  renderDocuments(data);
   const rows = (data.results || []).map((r) => el('tr', { dataset: { entityId: r.id } },
     el('td', {}, entityLink(r.id, r.caption, { testid: 'result-link' }),
       (r.members || []).length > 1
@@ -127,6 +152,8 @@ async function main() {
     state.limit = PAGE;
     run();
   });
+  $('tab-entities').addEventListener('click', () => showTab('entities'));
+  $('tab-documents').addEventListener('click', () => showTab('documents'));
   $('search-more').addEventListener('click', () => {
     state.limit = Math.min(MAX_LIMIT, state.limit + 50);
     run();

@@ -1,0 +1,39 @@
+"""Pattern mentions: e-mail addresses, phone numbers and IBANs found in
+text only when their validator accepts them, cleaned, with the offsets of
+the text as written."""
+
+from __future__ import annotations
+
+from threadline.search.mentions import MentionMatcher, name_keys
+from threadline.search.patterns import find_patterns
+
+TEXT = (
+    "Write to Olena.Koval@Example.org or call +44 20 7946 0958; pay into "
+    "GB82 WEST 1234 5698 7654 32. Not these: GB82 WEST 1234 5698 7654 33 (bad checksum), "
+    "order 2024-01-02/12345678, a@b, +1 555, call 020 7946 0958 (no country code)."
+)
+
+
+def test_valid_values_are_found_cleaned_with_their_offsets() -> None:
+    found = [(h.kind, h.value, TEXT[h.start : h.end]) for h in find_patterns(TEXT)]
+    assert found == [
+        ("email", "olena.koval@example.org", "Olena.Koval@Example.org"),
+        ("phone", "+442079460958", "+44 20 7946 0958"),
+        ("iban", "GB82WEST12345698765432", "GB82 WEST 1234 5698 7654 32"),
+    ]
+
+
+def test_text_without_patterns_gives_nothing() -> None:
+    assert list(find_patterns("Payment approved by the board on 12 March.")) == []
+
+
+def test_a_lone_surname_or_common_word_is_never_a_mention() -> None:
+    # names of one word, or one word of three letters or more, make no key
+    for name in ("Smith", "Director", "Bank", "Al Li", "J. Smith", "Ivan"):
+        assert name_keys(name) == [], name
+    matcher = MentionMatcher(
+        [("p1", "Smith"), ("c1", "Director"), ("p2", "J. Smith"), ("p3", "Anna Smith")]
+    )
+    text = "The Director met Smith and J. Smith; Anna Smith signed. Smith Anna too."
+    hits = [(h.entity_id, h.written) for h in matcher.find(text)]
+    assert hits == [("p3", "Anna Smith"), ("p3", "Smith Anna")]
