@@ -146,6 +146,19 @@ def test_value_ftm_rejects_names_line_and_column(seeded: Seeded) -> None:
     )
 
 
+def test_free_text_that_cleans_to_nothing_is_empty_not_invalid(seeded: Seeded) -> None:
+    """A name of only quotes is an empty cell written oddly: FtM drops it and
+    so do we, keeping the row (a date that is not a date is still refused)."""
+    path = seeded.bad / "people.csv"
+    path.write_text("id,name,dob\n1,Ivan Petrov,1971\n2,'',1980\n", "utf-8")
+    report = seeded.ws.ingest(path, "quoted", **QUICK)
+    assert report.rejected == 0
+    assert sorted(e.proxy.get("birthDate")[0] for e in seeded.ws.entities("quoted")) == [
+        "1971",
+        "1980",
+    ]
+
+
 def test_rejected_value_after_many_batches_rolls_everything_back(
     seeded: Seeded, helpers: Any
 ) -> None:

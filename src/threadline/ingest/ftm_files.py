@@ -18,7 +18,7 @@ from followthemoney.schema import Schema
 from threadline.errors import InputError, Location, RejectedValue
 from threadline.ingest.readers.base import CountingReader
 from threadline.ingest.readers.csv_reader import CSVReader
-from threadline.model.fastclean import clean_value
+from threadline.model.fastclean import FREE_TEXT_TYPES, clean_value
 from threadline.model.unsafe_chars import unsafe_character
 
 STATEMENT_FIELDS = {"entity_id", "prop", "schema", "value"}
@@ -116,7 +116,7 @@ class _Cleaner:
                 self.cache.clear()
             cleaned = self.cache[key] = clean_value(prop.type, raw, format=prop.format)
         if cleaned is None:
-            if not raw.strip():
+            if not raw.strip() or prop.type in FREE_TEXT_TYPES:
                 return None
             raise RejectedValue(
                 f"{raw!r} is not a valid {prop.type.name} for {schema.name}.{prop.name}",

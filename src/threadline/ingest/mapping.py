@@ -28,7 +28,7 @@ from followthemoney.types import registry
 
 from threadline.errors import Location, MappingError, RejectedValue
 from threadline.ingest.mapping_check import check_keys, read_yaml
-from threadline.model.fastclean import FastSigner, clean_value
+from threadline.model.fastclean import FREE_TEXT_TYPES, FastSigner, clean_value
 from threadline.model.unsafe_chars import unsafe_character
 
 #: one mapped value: (property, cleaned value, raw value or None when identical)
@@ -405,7 +405,7 @@ class CompiledMapping:
         if unsafe is not None:
             reject(_unsafe_value(raw, unsafe, f"{entity.schema}.{prop.name}", pm.refs))
             return
-        if not raw.strip():
+        if not raw.strip() or prop.type in FREE_TEXT_TYPES:
             return
         column = pm.refs[0] if len(pm.refs) == 1 else ", ".join(pm.refs) or None
         reject(

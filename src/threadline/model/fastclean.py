@@ -43,6 +43,12 @@ def fast_date(text: str) -> str | None:
     return text
 
 
+#: types whose cleaning only tidies text, so nothing in them is invalid: a
+#: value that cleans to nothing (a name of only quotes, "''") is an empty
+#: cell written oddly, dropped as FtM drops it, never a rejected record
+FREE_TEXT_TYPES = frozenset({registry.name, registry.string, registry.text})
+
+
 def clean_value(
     ptype: PropertyType, text: str, fuzzy: bool = False, format: str | None = None
 ) -> str | None:
