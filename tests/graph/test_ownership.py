@@ -67,6 +67,22 @@ def test_pure_cycle_still_reports_owners() -> None:
     assert result.holdings[0].ultimate
 
 
+def test_cross_holding_owners_at_the_top_are_both_ultimate() -> None:
+    # a and b hold each other and both hold c; nobody holds them from
+    # outside: both are the top (found by the property test against networkx)
+    g = build([E("a", "c", pct=30), E("b", "c", pct=40), E("a", "b", pct=50), E("b", "a", pct=50)])
+    result = owners(g, "c")
+    assert {g.node_ids[h.node] for h in result.holdings} == {"a", "b"}
+    assert all(h.ultimate for h in result.holdings)
+    # a outside holder above the circle is the top instead
+    g = build(
+        [E("a", "c", pct=30), E("b", "c", pct=40), E("a", "b", pct=50), E("b", "a", pct=50),
+         E("p", "a", pct=100)],
+        nodes=[("p", "Person")],
+    )  # fmt: skip
+    assert [g.node_ids[h.node] for h in owners(g, "c").holdings] == ["p"]
+
+
 def test_missing_percentage_is_unknown_not_guessed() -> None:
     g = build(
         [

@@ -147,12 +147,14 @@ def brute_force_shares(ids: list[str], edges: list[E], company: str) -> dict[str
             pct[key] = e.pct
     owned = nx.DiGraph(list(pct))
     owned.add_nodes_from(ids)
+    # the top: entities in a group of mutual holders (a strongly connected
+    # component) that nobody outside the group holds
+    above = nx.ancestors(owned, company)
+    groups = nx.condensation(owned.subgraph(above | {company}))
+    group_of = groups.graph["mapping"]
     out: dict[str, float | None] = {}
     for owner in ids:
-        if owner == company or (
-            owned.in_degree(owner)
-            and any(p not in _chain_nodes(owned, owner, company) for p in owned.predecessors(owner))
-        ):
+        if owner == company or owner not in above or groups.in_degree(group_of[owner]):
             continue
         chains = list(nx.all_simple_paths(owned, owner, company))
         if not chains:
@@ -164,11 +166,6 @@ def brute_force_shares(ids: list[str], edges: list[E], company: str) -> dict[str
         ]
         out[owner] = 100 * sum(known) if known else None
     return out
-
-
-def _chain_nodes(owned: nx.DiGraph, owner: str, company: str) -> set[str]:
-    """Every node on some simple chain from ``owner`` down to ``company``."""
-    return {n for c in nx.all_simple_paths(owned, owner, company) for n in c}
 
 
 @settings(max_examples=60, deadline=None)

@@ -15,7 +15,7 @@ percentage and all of them are cited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -141,14 +141,39 @@ def _walk(
             new_share = None if share is None or fraction is None else share * fraction
             stack.append((nxt, [*trail, nxt], [*hops, hop], new_share))
     if upward:
-        # Also ultimate: an owner whose own owners all sit below it in a cycle.
+        # Also ultimate: an owner at the top of a circle of cross-holdings
+        # (A and B own each other and the company; nobody owns them from
+        # outside): every entity above it is also below it.
+        known = {*found, subject}
+        above = {node: _above(node, step, known) for node in known}
         for holding in found.values():
-            if not holding.ultimate and all(
-                set(step(holding.node)) <= set(chain.nodes) for chain in holding.chains
-            ):
-                holding.ultimate = True
+            ups = above[holding.node]
+            if not holding.ultimate and ups is not None:
+                holding.ultimate = all(
+                    (theirs := above[up]) is not None and holding.node in theirs for up in ups
+                )
     result.holdings = list(found.values())
     return result
+
+
+def _above(
+    node: int,
+    owners_of: Callable[[int], dict[int, tuple[float | None, list[int]]]],
+    known: set[int],
+) -> set[int] | None:
+    """Every entity that owns ``node``, directly or through others; None when
+    one of them lies outside ``known`` (past the walk's depth): then someone
+    unseen is above it."""
+    seen: set[int] = set()
+    frontier = [node]
+    while frontier:
+        for owner in owners_of(frontier.pop()):
+            if owner not in known:
+                return None
+            if owner not in seen:
+                seen.add(owner)
+                frontier.append(owner)
+    return seen
 
 
 def _rank(holdings: Sequence[Holding]) -> list[Holding]:
