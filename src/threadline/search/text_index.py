@@ -68,6 +68,11 @@ class TextHit:
     mime_type: str = ""
 
 
+_APOSTROPHES = re.compile(r"['’`]")
+#: everything but letters, digits and spaces: what the query syntax reads
+_SYNTAX = re.compile(r"[^\w\s]|_")
+
+
 def latin(text: str) -> str:
     from normality import ascii_text
 
@@ -188,14 +193,28 @@ class TextIndex:
     def count(self) -> int:
         return int(self._index.searcher().num_docs)
 
+    def _parse(self, text: str, field: str) -> tantivy.Query:
+        """The query in Tantivy's syntax (phrases in double quotes, ...);
+        text that is not valid syntax (an apostrophe in O'Brien, a stray
+        bracket) is searched as its words."""
+        try:
+            return self._index.parse_query(text, [field])
+        except ValueError:
+            words = _SYNTAX.sub(" ", text)
+            if not words.strip():
+                raise
+            return self._index.parse_query(words, [field])
+
     def search(self, query: TextQuery) -> list[TextHit]:
         if query.limit < 1:
             raise SearchError(f"Search limit must be at least 1, not {query.limit}.")
         if not query.text.strip():
             raise SearchError("Search for some text: words, or a phrase in double quotes.")
         try:
-            parsed = self._index.parse_query(query.text, ["body"])
-            parsed_latin = self._index.parse_query(latin(query.text), ["body_latin"])
+            parsed = self._parse(query.text, "body")
+            # transliteration writes soft signs as apostrophes ("Igor'"),
+            # which the query syntax would read as quotes
+            parsed_latin = self._parse(_APOSTROPHES.sub("", latin(query.text)), "body_latin")
         except ValueError as exc:
             raise SearchError(
                 f"Cannot read the query {query.text!r} ({exc}); put phrases in double quotes"

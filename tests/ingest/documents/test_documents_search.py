@@ -79,3 +79,16 @@ def test_cli_search_json_lists_documents(ingested: Workspace, cli: Any) -> None:
     assert rows[0]["fileName"] == "report.pdf" and rows[0]["page"] == 2
     assert rows[0]["schema"] == "Pages" and "<b>Kestrel</b>" in rows[0]["snippet"]
     assert set(rows[0]) >= {"id", "schema", "fileName", "page", "snippet"}
+
+
+@pytest.mark.parametrize(
+    "query", ["Иван Петров", "Игорь Петров", "O'Brien met Ivan", "Ivan (Petrov"]
+)
+def test_names_with_apostrophes_or_stray_syntax_are_searched_not_refused(
+    ingested: Workspace, query: str
+) -> None:
+    # a soft sign transliterates to an apostrophe ("Igor'"); a name may hold
+    # one, or a bracket may be left open: the words are searched
+    hits = ingested.search_text(query)
+    if "Ivan" in query or "Иван" in query:
+        assert "note.txt" in {h.file_name for h in hits}
