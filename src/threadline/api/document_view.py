@@ -146,13 +146,15 @@ def _brief(entity: Entity) -> dict[str, Any]:
     }
 
 
-def _parents(ws: Workspace, entity: Entity) -> list[dict[str, Any]]:
-    """The folders, archives and e-mails holding ``entity``, outermost first."""
-    chain: list[dict[str, Any]] = []
+def _ancestors(ws: Workspace, entity: Entity, prop: str) -> list[Entity]:
+    """The entities reached by following ``prop`` up from ``entity`` (its
+    folder's folder, or the message it replies to, ...), nearest first; stops
+    at a loop, a missing entity or ``MAX_CHAIN``."""
+    chain: list[Entity] = []
     current = entity
     seen = {entity.id}
     while len(chain) < MAX_CHAIN:
-        parent_id = current.proxy.first("parent")
+        parent_id = current.proxy.first(prop)
         if parent_id is None or parent_id in seen:
             break
         seen.add(parent_id)
@@ -160,8 +162,13 @@ def _parents(ws: Workspace, entity: Entity) -> list[dict[str, Any]]:
         if not found:
             break
         current = found[0]
-        chain.append(_brief(current))
-    return list(reversed(chain))
+        chain.append(current)
+    return chain
+
+
+def _parents(ws: Workspace, entity: Entity) -> list[dict[str, Any]]:
+    """The folders, archives and e-mails holding ``entity``, outermost first."""
+    return [_brief(parent) for parent in reversed(_ancestors(ws, entity, "parent"))]
 
 
 def _referring(
@@ -196,19 +203,9 @@ def _email_summary(entity: Entity) -> dict[str, Any]:
 
 def _thread(ws: Workspace, entity: Entity) -> list[dict[str, Any]]:
     """The e-mail's ancestors (root first), itself, and every reply below it."""
-    ancestors: list[Entity] = []
-    current = entity
-    seen = {entity.id}
-    while len(ancestors) < MAX_CHAIN:
-        parent_id = current.proxy.first("inReplyToEmail")
-        if parent_id is None or parent_id in seen:
-            break
-        seen.add(parent_id)
-        found = _entities(ws, [parent_id])
-        if not found:
-            break
-        current = found[0]
-        ancestors.append(current)
+    ancestors = _ancestors(ws, entity, "inReplyToEmail")
+    # replies are looked for below, never among the messages above
+    seen = {entity.id, *(e.id for e in ancestors)}
     out = [
         {**_email_summary(e), "depth": i, "current": False}
         for i, e in enumerate(reversed(ancestors))
