@@ -255,3 +255,22 @@ def test_files_after_a_killed_worker_are_read_by_a_fresh_one(
     }
     assert sorted(texts) == [f"{p}{n}.txt" for p in "ac" for n in range(3)]
     assert texts["c2.txt"] == ["after the scan, note 2"]
+
+
+def test_a_file_queued_behind_one_that_times_out_is_still_read(
+    workspace: Workspace, tmp_path: Path, docs: Any
+) -> None:
+    """A worker holds the next file while it reads one: when it is killed for
+    the first one's time, the second was never started and goes to another
+    worker, not into the failures."""
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    docs.scanned_pdf(folder / "a-scan.pdf", [["SLOW TO READ"]] * 3)
+    (folder / "b.txt").write_text("queued behind the slow scan")
+    slow = dataclasses.replace(docs.limits, timeout_seconds=0.5)
+    report = workspace.ingest_documents(folder, "queue", limits=slow, workers=1)
+    assert [(s, st) for s, st, _ in report.failed] == [("queue/a-scan.pdf", "sandbox")]
+    texts = [
+        e.proxy.get("bodyText") for e in workspace.entities("queue") if e.schema.name == "PlainText"
+    ]
+    assert texts == [["queued behind the slow scan"]]
