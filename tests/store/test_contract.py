@@ -215,6 +215,24 @@ def test_a_rewritten_source_keeps_first_sightings(store: StatementStore) -> None
     assert again["I. Petrov"] > first["Ivan Petrov"]
 
 
+def test_a_rewritten_source_queues_the_entities_it_no_longer_holds(
+    store: StatementStore,
+) -> None:
+    from threadline.store.base import SourceWrite
+
+    def write(*rows: tuple[str, str]) -> None:
+        store.write_sources(
+            "docs", [SourceWrite("a.pdf", "/a.pdf", "1" * 64, "document", people(*rows), 1)]
+        )
+
+    write(("p1", "Ivan Petrov"))
+    store.clear_index_queue()
+    write(("p2", "Anna Ivanova"))
+    # p1 left with the old version: the index must hear of it to drop it
+    assert list(store.queued_gone()) == ["p1"]
+    assert [row[0] for row in store.iter_entity_values(queued=True)] == ["p2"]
+
+
 def test_values_of_one_entity_from_two_datasets_stay_apart(store: StatementStore) -> None:
     ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
     ingest(store, "leak", "l.csv", people(("p1", "I. Petrov")))

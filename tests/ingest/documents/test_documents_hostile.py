@@ -265,11 +265,15 @@ def test_a_file_queued_behind_one_that_times_out_is_still_read(
     worker, not into the failures."""
     folder = tmp_path / "queue"
     folder.mkdir()
-    docs.scanned_pdf(folder / "a-scan.pdf", [["SLOW TO READ"]] * 3)
+    # forty pages of OCR at 300 dpi take far longer than 3 s (each takes
+    # about half a second on a quiet machine); a fresh worker reads a line
+    # of text well within them, even on a busy one
+    docs.scanned_pdf(folder / "a-scan.pdf", [["SLOW TO READ"]] * 40)
     (folder / "b.txt").write_text("queued behind the slow scan")
-    slow = dataclasses.replace(docs.limits, timeout_seconds=0.5)
+    slow = dataclasses.replace(docs.limits, timeout_seconds=3.0, ocr_dpi=300)
     report = workspace.ingest_documents(folder, "queue", limits=slow, workers=1)
-    assert [(s, st) for s, st, _ in report.failed] == [("queue/a-scan.pdf", "sandbox")]
+    failed = [(s, st) for s, st, _ in report.failed]
+    assert failed == [("queue/a-scan.pdf", "sandbox")], report.failed
     texts = [
         e.proxy.get("bodyText") for e in workspace.entities("queue") if e.schema.name == "PlainText"
     ]
