@@ -11,6 +11,7 @@ rejected rows and config. Every library call starts here.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import tomllib
@@ -70,6 +71,12 @@ format = 1
 [store]
 # DuckDB memory cap (its buffer pool); large ingests spill to disk beyond it.
 memory_limit = "256MB"
+
+[documents]
+# Phone numbers in document text are found when written with a country code
+# (+44 20 7946 0958); name a country here (two letters, such as "GB") to find
+# its numbers written without one (020 7946 0958) too.
+# phone_region = "GB"
 """
 
 #: called with (entities done, entities total)
@@ -100,6 +107,24 @@ class Workspace:
         self._index: SearchIndex | None = None
         self._text_index: TextIndex | None = None
         self._resolution: Resolution | None = None
+
+    @functools.cached_property
+    def phone_region(self) -> str | None:
+        """The country whose phone numbers are found in document text when
+        written without a country code (``[documents] phone_region``)."""
+        value = self.config.get("documents", {}).get("phone_region")
+        if value is None:
+            return None
+        import phonenumbers
+
+        region = str(value).upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise WorkspaceError(
+                f"{self.path / CONFIG_FILE}: [documents] phone_region = {value!r} is not a "
+                'country phonenumbers knows; use a two-letter code such as "GB" or "DE", '
+                "or remove the line"
+            )
+        return region
 
     # -- opening ------------------------------------------------------------------
 
@@ -353,6 +378,7 @@ class Workspace:
             text_units,
         )
 
+        region = self.phone_region  # a bad setting fails here, before any work
         matcher = MentionMatcher(known_names(self.store))
         values = known_values(self.store)
         batch = StatementBatch()
@@ -379,7 +405,7 @@ class Workspace:
             for hit in matcher.find(unit.body):
                 mention(unit.unit_id, unit.document_id, unit.page, hit.entity_id, hit.written,
                         hit.start)  # fmt: skip
-            for found in find_patterns(unit.body):
+            for found in find_patterns(unit.body, region):
                 written = unit.body[found.start : found.end]
                 key = (unit.document_id, found.kind, found.value, unit.page)
                 if unit.schema != "Page" and key not in kept:

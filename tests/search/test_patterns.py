@@ -69,3 +69,29 @@ def test_iban_candidates_start_only_at_a_word_boundary(text: str) -> None:
 def test_an_iban_after_a_word_glued_candidate_is_still_found() -> None:
     text = "XGB82 WEST 1234 DE89 3704 0044 0532 0130 00"
     assert [h.value for h in find_patterns(text)] == ["DE89370400440532013000"]
+
+
+DECOYS = (
+    "order 12345678, dated 2024-01-02 and 12.03.2024, amount 1 234 567,00 EUR, "
+    "ISBN 978-3-16-148410-0, INV-2024-000123, ref 0123456789, tel 02079460958, "
+    "account 31926819, sort code 60-16-13, 1999-2004, page 12 of 30, case 2019/12345, "
+    "card 4012 8888 8888 1881, postcode SW1A 1AA."
+)
+
+
+def test_national_numbers_only_with_a_region_and_written_as_phone_numbers() -> None:
+    text = "Call 020 7946 0958 or (020) 7946-0959, or 0161 496 0000."
+    assert [h.value for h in find_patterns(text)] == []
+    assert [(h.value, text[h.start : h.end]) for h in find_patterns(text, "GB")] == [
+        ("+442079460958", "020 7946 0958"),
+        ("+442079460959", "(020) 7946-0959"),
+        ("+441614960000", "0161 496 0000"),
+    ]
+    us = "Call 202-555-0142 today."
+    assert [h.value for h in find_patterns(us, "US")] == ["+12025550142"]
+
+
+def test_digit_runs_codes_dates_and_amounts_are_never_phone_numbers() -> None:
+    for region in ("GB", "US", "DE", "FR", "RU", "UA", "IN", "BR"):
+        found = [(h.kind, DECOYS[h.start : h.end]) for h in find_patterns(DECOYS, region)]
+        assert found == [], region

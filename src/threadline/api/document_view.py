@@ -60,6 +60,7 @@ def segments(
     targets: dict[str, dict[str, Any]],
     terms: Sequence[str],
     masked: bool,
+    phone_region: str | None = None,
 ) -> list[dict[str, Any]]:
     """``text`` cut into segments; mentions win over patterns, patterns over
     search terms, where they overlap."""
@@ -74,7 +75,7 @@ def segments(
                 target.get("records", ())
             ) / 1e6
             spans.append((rank, Span(hit.start, hit.end, "mention", entity_id, caption)))
-    for found in find_patterns(text):
+    for found in find_patterns(text, phone_region):
         spans.append((1, Span(found.start, found.end, found.kind)))
     spans += [(2, span) for span in _term_spans(text, terms)]
     spans.sort(key=lambda item: (item[0], item[1].start))
@@ -312,7 +313,10 @@ def document_page(
         "children": [_brief(child) for child in children],
         "email": _email(ws, entity, masked) if entity.schema.is_a("Email") else None,
         "pages": [
-            {"number": number, "segments": segments(text, matcher, mentions, terms, masked)}
+            {
+                "number": number,
+                "segments": segments(text, matcher, mentions, terms, masked, ws.phone_region),
+            }
             for number, text in _pages(ws, entity)
         ],
         "mentions": sorted(

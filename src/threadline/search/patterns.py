@@ -4,8 +4,12 @@ a line of digits or a word with an ``@`` is not tagged.
 
 - e-mail: a candidate by shape, kept when FtM's e-mail type cleans it;
 - phone: phonenumbers' own matcher, at its ``VALID`` leniency, for numbers
-  written with their country code (``+44 20 7946 0958``): a number without
-  one is ambiguous across countries and is not tagged;
+  written with their country code (``+44 20 7946 0958``); a number without
+  one is ambiguous across countries and is tagged only when the workspace
+  names a default region (``[documents] phone_region``), is valid there,
+  and is written like a phone number: its digits in groups (``020 7946
+  0958``, ``(020) 7946-0958``), never a bare run of digits (an order or
+  account number), and not glued to a longer code (``INV-2024-000123``);
 - IBAN: a candidate by shape (spaces allowed in groups of four), kept when
   rigour's IBAN check (country length and the mod-97 checksum) passes.
 
@@ -41,9 +45,11 @@ class PatternHit:
     end: int
 
 
-def find_patterns(text: str) -> Iterator[PatternHit]:
-    """E-mail addresses, phone numbers and IBANs in ``text``, in order."""
-    hits = [*_emails(text), *_phones(text), *_ibans(text)]
+def find_patterns(text: str, phone_region: str | None = None) -> Iterator[PatternHit]:
+    """E-mail addresses, phone numbers and IBANs in ``text``, in order;
+    ``phone_region`` (``GB``) also finds that country's numbers written
+    without a country code."""
+    hits = [*_emails(text), *_phones(text, phone_region), *_ibans(text)]
     hits.sort(key=lambda h: (h.start, -h.end))
     last = -1
     for hit in hits:
@@ -64,15 +70,36 @@ def _emails(text: str) -> Iterator[PatternHit]:
             yield PatternHit("email", clean.lower(), found.start(), found.end())
 
 
-def _phones(text: str) -> Iterator[PatternHit]:
-    if "+" not in text:
+#: what separates the groups of a phone number as written
+_GROUPED = re.compile(r"\d[\s().-]+\d|\(\d")
+#: a letter or digit joined to the number by a hyphen, slash or dot: the
+#: number is the tail or head of a longer code (``INV-2024-000123``)
+_GLUED_BEFORE = re.compile(r"[^\W_][-/.]$")
+_GLUED_AFTER = re.compile(r"^[-/.][^\W_]")
+
+
+def _phones(text: str, region: str | None = None) -> Iterator[PatternHit]:
+    if region is None and "+" not in text:
         return
     import phonenumbers
 
-    matcher = phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.VALID)
+    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
     for match in matcher:
+        written = match.raw_string
+        if not written.startswith("+") and not _national_shape(text, match.start, match.end):
+            continue
         value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         yield PatternHit("phone", value, match.start, match.end)
+
+
+def _national_shape(text: str, start: int, end: int) -> bool:
+    """A number without a country code is kept only when written as phone
+    numbers are (digits in groups) and standing on its own."""
+    if not _GROUPED.search(text[start:end]):
+        return False
+    before = text[max(0, start - 2) : start]
+    after = text[end : end + 2]
+    return not (_GLUED_BEFORE.search(before) or _GLUED_AFTER.match(after))
 
 
 def _ibans(text: str) -> Iterator[PatternHit]:
