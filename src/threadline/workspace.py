@@ -408,7 +408,8 @@ class Workspace:
             for found in find_patterns(unit.body, region):
                 written = unit.body[found.start : found.end]
                 key = (unit.document_id, found.kind, found.value, unit.page)
-                if unit.schema != "Page" and key not in kept:
+                documented = found.kind in KIND_PROPS and unit.schema != "Page"
+                if documented and key not in kept:
                     kept.add(key)
                     prop = KIND_PROPS[found.kind]
                     prop_type = "identifier" if found.kind == "iban" else found.kind

@@ -95,3 +95,19 @@ def test_digit_runs_codes_dates_and_amounts_are_never_phone_numbers() -> None:
     for region in ("GB", "US", "DE", "FR", "RU", "UA", "IN", "BR"):
         found = [(h.kind, DECOYS[h.start : h.end]) for h in find_patterns(DECOYS, region)]
         assert found == [], region
+
+
+def test_leis_and_imo_numbers_pass_their_checksums_and_imo_needs_its_label() -> None:
+    text = (
+        "LEI 5493001KJTIIGC8Y1R12, not 5493001KJTIIGC8Y1R13 (checksum) nor "
+        "X5493001KJTIIGC8Y1R12 (inside a word); vessel IMO 9074729, IMO: 9074728 "
+        "(checksum), a bare 9074729 (no label), IMO No. 9074729."
+    )
+    found = [(h.kind, h.value, text[h.start : h.end]) for h in find_patterns(text)]
+    assert found == [
+        ("lei", "5493001KJTIIGC8Y1R12", "5493001KJTIIGC8Y1R12"),
+        ("imo", "IMO9074729", "IMO 9074729"),
+        ("imo", "IMO9074729", "IMO No. 9074729"),
+    ]
+    # the decoy line holds no identifier either
+    assert [h for h in find_patterns(DECOYS) if h.kind in ("lei", "imo")] == []

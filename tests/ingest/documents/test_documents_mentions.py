@@ -153,3 +153,27 @@ def test_an_unknown_phone_region_is_a_clear_error(workspace: Workspace) -> None:
     workspace.close()
     with Workspace.open(where) as ws, pytest.raises(WorkspaceError, match="phone_region"):
         ws.refresh_mentions("leak")
+
+
+def test_a_company_is_mentioned_by_its_lei_and_a_vessel_by_its_imo_number(
+    workspace: Workspace, tmp_path: Path, docs: Any, helpers: Any
+) -> None:
+    firms = helpers.write_csv(
+        tmp_path / "firms.csv", ["name", "lei"], [["Kestrel Maritime Ltd", "5493001KJTIIGC8Y1R12"]]
+    )
+    workspace.ingest(firms, "registry", schema="Company", maps=["name=name", "leiCode=lei"])
+    ships = helpers.write_csv(tmp_path / "ships.csv", ["name", "imo"], [["Sea Owl", "9074729"]])
+    workspace.ingest(ships, "ships", schema="Vessel", maps=["name=name", "imoNumber=imo"])
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "note.txt").write_text(
+        "Charter by LEI 5493001KJTIIGC8Y1R12 of the IMO 9074729; invoice 9074729.\n"
+    )
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    holders = {
+        e.id: e.schema.name for name in ("registry", "ships") for e in workspace.entities(name)
+    }
+    mentions = [e for e in workspace.entities("leak") if e.schema.name == "Mention"]
+    found = sorted((holders[m.proxy.get("resolved")[0]], m.proxy.get("name")[0]) for m in mentions)
+    # the bare 9074729 of the invoice is no IMO number
+    assert found == [("Company", "5493001KJTIIGC8Y1R12"), ("Vessel", "IMO 9074729")]
