@@ -22,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tests.helpers.store_batches import ingest, names, people
 from threadline.errors import DatasetNotFound
 from threadline.ingest.batch import StatementBatch
 from threadline.store.base import StatementStore
@@ -75,30 +76,6 @@ def reopen(engine: str, tmp_path: Path) -> Iterator[Callable[[], StatementStore]
 @pytest.fixture
 def store(reopen: Callable[[], StatementStore]) -> StatementStore:
     return reopen()
-
-
-def people(*rows: tuple[str, str]) -> pa.Table:
-    """A batch of Person statements: (entity id, name) each."""
-    batch = StatementBatch()
-    for line, (entity_id, name) in enumerate(rows, start=1):
-        batch.add(entity_id, "Person", "id", "", entity_id, None, None, line)
-        batch.add(entity_id, "Person", "name", "name", name, name, None, line)
-    return batch.to_arrow()
-
-
-def ingest(store: StatementStore, dataset: str, source: str, batch: pa.Table) -> int:
-    writer = store.begin_ingest(dataset, source, f"/data/{source}", "0" * 64, "csv")
-    writer.append(batch)
-    writer.flush()
-    return writer.commit(records=batch.num_rows // 2, rejected=0)
-
-
-def names(store: StatementStore) -> dict[str, list[str]]:
-    """entity id -> its names, as readers see them."""
-    found: dict[str, list[str]] = {}
-    for group in store.iter_entity_groups():
-        found[group[0].entity_id] = sorted(r.value for r in group if r.prop == "name")
-    return found
 
 
 # -- writing ------------------------------------------------------------------------
