@@ -67,7 +67,7 @@ def reopen(engine: str, tmp_path: Path) -> Iterator[Callable[[], StatementStore]
     for store in opened:
         with contextlib.suppress(Exception):  # already closed by the test
             store.close()
-    if engine == "postgresql" and opened:
+    if engine == "postgresql":  # also when opening failed after the schema was made
         from tests.helpers.pg_schema import drop_folder_schema
 
         drop_folder_schema(tmp_path)
