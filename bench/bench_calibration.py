@@ -397,7 +397,19 @@ def main() -> None:
     names = [*DATASETS, *SPECIAL]
     parser.add_argument("--only", nargs="*", choices=names)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--reseed",
+        type=int,
+        help="add this to every generator's seed: worlds not seen while developing",
+    )
     args = parser.parse_args()
+    if args.reseed:
+        global PEOPLE_SEED, OFFICERS_SEED, DEMO_SEED, XREF_SEED, DENSE_SEED
+        PEOPLE_SEED += args.reseed
+        OFFICERS_SEED += args.reseed
+        DEMO_SEED += args.reseed
+        XREF_SEED += args.reseed
+        DENSE_SEED += args.reseed
     results = []
     for name in args.only or names:
         result = run(name)
