@@ -224,7 +224,7 @@ class AppDatabase:
         versions = {
             1: _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS,
             # 2 added the judgements table and its guards; 3 retired the table;
-            # 4 added case_policies (no triggers)
+            # 4 added case_policies, 5 the jobs and their log (no triggers)
         }
         for version, ddls in versions.items():
             if version > since:

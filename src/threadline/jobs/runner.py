@@ -1,0 +1,177 @@
+"""The job runner: one thread that runs queued jobs one after another (the
+store has one writer), records their progress, log and end in the job book,
+and each start, cancel and end in the audit log.
+
+On start it marks the jobs a dead process left running as failed
+(interrupted) and takes up the jobs still queued, so a server that was
+killed resumes its queue and never shows a job running for ever. What a
+killed job had written is gone: ingests are all or nothing, and the store
+removes the rows of an ingest that never committed when it next opens
+(documents are stored file by file, so running the job again resumes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import shutil
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from threadline.access import AccessControl
+from threadline.access.audit import Action
+from threadline.access.jobs import Job, JobState, this_runner
+from threadline.errors import JobCancelled, JobError, ThreadlineError
+from threadline.jobs.context import JobContext, JobLimits, WorkspaceLock
+from threadline.jobs.kinds import kind_of
+
+log = logging.getLogger("threadline.jobs")
+
+#: where a job keeps the files it owns (an upload), under the workspace
+JOBS_DIR = Path("tmp") / "jobs"
+
+
+def job_files(workspace: Path, job_id: str) -> Path:
+    """The folder of files a job owns (removed when the job ends)."""
+    return workspace / JOBS_DIR / job_id
+
+
+class JobRunner:
+    def __init__(
+        self,
+        workspace_path: Path,
+        workspace: WorkspaceLock,
+        access: AccessControl,
+        limits: JobLimits | None = None,
+    ) -> None:
+        self.workspace_path = Path(workspace_path)
+        self.workspace = workspace
+        self.access = access
+        self.book = access.jobs
+        self.limits = limits or JobLimits()
+        self.runner = this_runner()
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._current: str | None = None
+
+    # -- life ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Clean up after a dead runner, take up the queue, start the thread."""
+        for job_id in self.book.reap():
+            log.warning("job %s was interrupted when its process stopped", job_id)
+            self._audit_end(self.book.get(job_id))
+            self._remove_files(job_id)
+        for job in reversed(self.book.recent(limit=10_000)):
+            if job.state is JobState.QUEUED:
+                self._queue.put(job.id)
+        self._thread = threading.Thread(target=self._loop, name="threadline-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the running job to stop at its next progress point and wait
+        for it; queued jobs stay queued for the next start."""
+        current = self._current
+        if current is not None:
+            with contextlib.suppress(JobError):  # it finished meanwhile
+                self.book.request_cancel(current)
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- submitting ---------------------------------------------------------------
+
+    def submit(self, owner: str, kind: str, params: Mapping[str, Any]) -> Job:
+        """Check ``params`` for ``kind``, queue the job and record its start
+        under ``owner`` (the audit log's name for who asked)."""
+        checked = kind_of(kind).check(params)
+        job = self.book.create(owner, kind, checked)
+        self.access.audit.log.append(
+            owner, Action.JOB_START, target=job.id, details={"kind": kind, "params": checked}
+        )
+        self._queue.put(job.id)
+        return job
+
+    def cancel(self, actor: str, job_id: str) -> Job:
+        job = self.book.request_cancel(job_id)
+        self.access.audit.log.append(
+            actor, Action.JOB_CANCEL, target=job_id, details={"kind": job.kind, "owner": job.owner}
+        )
+        if job.state is JobState.CANCELLED:  # it had not started
+            self._audit_end(job)
+            self._remove_files(job_id)
+        return job
+
+    # -- running ------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            if job_id is None:
+                return
+            try:
+                self.run_one(job_id)
+            except Exception:  # the runner must outlive any one job
+                log.exception("job %s: the runner failed", job_id)
+
+    def run_one(self, job_id: str) -> Job:
+        """Run one queued job here and now (the runner's thread calls this;
+        so may a command line that runs a job itself)."""
+        if not self.book.start(job_id, self.runner):
+            return self.book.get(job_id)  # cancelled while queued
+        self._current = job_id
+        job = self.book.get(job_id)
+        ctx = JobContext(job, self.book, self.workspace, self.limits)
+        try:
+            result = kind_of(job.kind).run(ctx, dict(job.params))
+        except JobCancelled:
+            ended = self.book.finish(job_id, JobState.CANCELLED)
+        except ThreadlineError as exc:
+            ctx.log(f"error: {exc}")
+            ended = self.book.finish(job_id, JobState.FAILED, error=str(exc))
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            ended = self.book.finish(
+                job_id, JobState.FAILED, error=f"internal error: {type(exc).__name__}: {exc}"
+            )
+        else:
+            ended = self.book.finish(job_id, JobState.DONE, result=result)
+            kind = kind_of(job.kind)
+            self.access.audit.log.append(
+                job.owner,
+                kind.action,
+                target=kind.target(job.params),
+                details={"job": job_id, **_summary(result)},
+            )
+        finally:
+            self._current = None
+            self._remove_files(job_id)
+        self._audit_end(ended)
+        return ended
+
+    def _audit_end(self, job: Job) -> None:
+        details: dict[str, Any] = {"kind": job.kind, "state": str(job.state)}
+        if job.error:
+            details["error"] = job.error[:500]
+        self.access.audit.log.append(job.owner, Action.JOB_END, target=job.id, details=details)
+
+    def _remove_files(self, job_id: str) -> None:
+        shutil.rmtree(job_files(self.workspace_path, job_id), ignore_errors=True)
+
+
+def _summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The counts of a result, for the audit log (not lists of ids)."""
+    keep = (
+        "source", "sha256", "format", "records", "entities", "statements", "rejected",
+        "files", "processed", "pages", "failed", "mentions", "pairs", "clusters",
+        "merged_entities", "indexed", "dry_run", "removed", "dataset",
+    )  # fmt: skip
+    summary: dict[str, Any] = {}
+    for key in keep:
+        if key in result:
+            value = result[key]
+            summary[key] = len(value) if isinstance(value, list) and key == "failed" else value
+    return summary
