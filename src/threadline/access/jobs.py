@@ -88,6 +88,10 @@ def _proc_start(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
+def new_job_id() -> str:
+    return secrets.token_hex(8)
+
+
 def this_runner() -> str:
     """How this process names itself as a job's runner."""
     pid = os.getpid()
@@ -139,8 +143,12 @@ class JobBook:
         self.db = db
         self.clock = clock
 
-    def create(self, owner: str, kind: str, params: Mapping[str, Any]) -> Job:
-        job_id = secrets.token_hex(8)
+    def create(
+        self, owner: str, kind: str, params: Mapping[str, Any], job_id: str | None = None
+    ) -> Job:
+        """Queue a job; ``job_id`` when the caller made one (to name the
+        folder of the files the job owns before it exists)."""
+        job_id = job_id or new_job_id()
         with self.db.write() as conn:
             conn.execute(
                 t.jobs.insert().values(

@@ -50,18 +50,27 @@ class JobContext:
     def id(self) -> str:
         return self.job.id
 
-    def progress(self, fraction: float | None, message: str, *, force: bool = False) -> None:
+    def progress(
+        self,
+        fraction: float | None,
+        message: str,
+        *,
+        force: bool = False,
+        cancellable: bool = True,
+    ) -> None:
         """Record how far the job is; raises ``JobCancelled`` when someone
-        asked it to stop. Written at most every ``PROGRESS_EVERY`` seconds
-        (the first call and ``force`` always), so a tight loop's callbacks
-        cost nothing much."""
+        asked it to stop, unless the work cannot stop cleanly here
+        (``cancellable``: its result is already committed, or stopping would
+        leave something half-built). Written at most every ``PROGRESS_EVERY``
+        seconds (the first call and ``force`` always), so a tight loop's
+        callbacks cost nothing much."""
         if fraction is not None:
             self._fraction = fraction
         now = time.monotonic()
         if not force and now - self._last_write < PROGRESS_EVERY:
             return
         self._last_write = now
-        if self.book.progress(self.job.id, self._fraction, message):
+        if self.book.progress(self.job.id, self._fraction, message) and cancellable:
             raise JobCancelled(f"job {self.job.id} was cancelled")
 
     def check(self) -> None:
@@ -75,15 +84,21 @@ class JobContext:
         """The ingest pipeline's ``(bytes done, bytes total, records)`` callback."""
 
         def update(done: int, total: int, records: int) -> None:
-            self.progress(done / total if total else None, f"{records:,} rows read")
+            # the pipeline's last call comes after its commit: too late to stop
+            last = done >= total
+            message = f"{records:,} rows read"
+            self.progress(done / total if total else None, message, cancellable=not last)
 
         return update
 
     def count_progress(self, what: str) -> Callable[[int, int], None]:
-        """A ``(done, total)`` callback."""
+        """A ``(done, total)`` callback for work that runs to its end once
+        started (a reindex: stopped half-way, the search index would be
+        half-built until the next rebuild)."""
 
         def update(done: int, total: int) -> None:
-            self.progress(done / total if total else None, f"{done:,} of {total:,} {what}")
+            message = f"{done:,} of {total:,} {what}"
+            self.progress(done / total if total else None, message, cancellable=False)
 
         return update
 

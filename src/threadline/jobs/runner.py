@@ -84,11 +84,13 @@ class JobRunner:
 
     # -- submitting ---------------------------------------------------------------
 
-    def submit(self, owner: str, kind: str, params: Mapping[str, Any]) -> Job:
+    def submit(
+        self, owner: str, kind: str, params: Mapping[str, Any], job_id: str | None = None
+    ) -> Job:
         """Check ``params`` for ``kind``, queue the job and record its start
         under ``owner`` (the audit log's name for who asked)."""
         checked = kind_of(kind).check(params)
-        job = self.book.create(owner, kind, checked)
+        job = self.book.create(owner, kind, checked, job_id)
         self.access.audit.log.append(
             owner, Action.JOB_START, target=job.id, details={"kind": kind, "params": checked}
         )
