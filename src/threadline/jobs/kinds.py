@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from threadline.access.audit import Action
-from threadline.errors import InputError
+from threadline.errors import InputError, ResolveError
 from threadline.jobs.context import JobContext
 
 Params = dict[str, Any]
@@ -197,7 +197,10 @@ def check_resolve(params: Mapping[str, Any]) -> Params:
             checked[key] = value
     from threadline.resolve.resolver import ResolveOptions
 
-    ResolveOptions(**checked).check()
+    try:
+        ResolveOptions(**checked).check()
+    except ResolveError as exc:  # a bad parameter, not a workspace not ready
+        raise InputError(str(exc)) from None
     return checked
 
 

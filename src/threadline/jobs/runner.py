@@ -63,7 +63,8 @@ class JobRunner:
         """Clean up after a dead runner, take up the queue, start the thread."""
         for job_id in self.book.reap():
             log.warning("job %s was interrupted when its process stopped", job_id)
-            self._audit_end(self.book.get(job_id))
+            interrupted = self.book.get(job_id)
+            self._audit_end(interrupted, interrupted.state, interrupted.error)
             self._remove_files(job_id)
         for job in reversed(self.book.recent(limit=10_000)):
             if job.state is JobState.QUEUED:
@@ -103,7 +104,7 @@ class JobRunner:
             actor, Action.JOB_CANCEL, target=job_id, details={"kind": job.kind, "owner": job.owner}
         )
         if job.state is JobState.CANCELLED:  # it had not started
-            self._audit_end(job)
+            self._audit_end(job, job.state, None)
             self._remove_files(job_id)
         return job
 
@@ -127,20 +128,25 @@ class JobRunner:
         self._current = job_id
         job = self.book.get(job_id)
         ctx = JobContext(job, self.book, self.workspace, self.limits)
+        result: dict[str, Any] | None = None
+        error: str | None = None
         try:
             result = kind_of(job.kind).run(ctx, dict(job.params))
+            state = JobState.DONE
         except JobCancelled:
-            ended = self.book.finish(job_id, JobState.CANCELLED)
+            state = JobState.CANCELLED
         except ThreadlineError as exc:
             ctx.log(f"error: {exc}")
-            ended = self.book.finish(job_id, JobState.FAILED, error=str(exc))
+            state, error = JobState.FAILED, str(exc)
         except Exception as exc:
             log.exception("job %s failed", job_id)
-            ended = self.book.finish(
-                job_id, JobState.FAILED, error=f"internal error: {type(exc).__name__}: {exc}"
-            )
-        else:
-            ended = self.book.finish(job_id, JobState.DONE, result=result)
+            state, error = JobState.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        finally:
+            self._current = None
+            self._remove_files(job_id)
+        # recorded before the job shows as finished: whoever sees it finished
+        # finds what it did in the audit log
+        if result is not None:
             kind = kind_of(job.kind)
             self.access.audit.log.append(
                 job.owner,
@@ -148,16 +154,13 @@ class JobRunner:
                 target=kind.target(job.params),
                 details={"job": job_id, **_summary(result)},
             )
-        finally:
-            self._current = None
-            self._remove_files(job_id)
-        self._audit_end(ended)
-        return ended
+        self._audit_end(job, state, error)
+        return self.book.finish(job_id, state, result=result, error=error)
 
-    def _audit_end(self, job: Job) -> None:
-        details: dict[str, Any] = {"kind": job.kind, "state": str(job.state)}
-        if job.error:
-            details["error"] = job.error[:500]
+    def _audit_end(self, job: Job, state: JobState, error: str | None) -> None:
+        details: dict[str, Any] = {"kind": job.kind, "state": str(state)}
+        if error:
+            details["error"] = error[:500]
         self.access.audit.log.append(job.owner, Action.JOB_END, target=job.id, details=details)
 
     def _remove_files(self, job_id: str) -> None:
