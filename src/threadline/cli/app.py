@@ -25,6 +25,7 @@ from threadline.cli import (
     entity_cmds,
     graph_cmds,
     graph_network_cmds,
+    job_cmds,
     resolve_cmds,
     retention_cmds,
     serve_cmds,
@@ -85,6 +86,15 @@ GROUPS: list[Group] = [
             Command("sweep", retention_cmds.retention_sweep),
         ],
         no_args_is_help=True,
+    ),
+    Group(
+        "jobs",
+        "Jobs (ingest, resolve, reindex, ...): list them, show one, cancel one.",
+        [
+            Command("show", job_cmds.jobs_show),
+            Command("cancel", job_cmds.jobs_cancel),
+        ],
+        default=job_cmds.jobs_list,
     ),
     Group(
         "users",

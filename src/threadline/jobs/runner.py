@@ -99,14 +99,7 @@ class JobRunner:
         return job
 
     def cancel(self, actor: str, job_id: str) -> Job:
-        job = self.book.request_cancel(job_id)
-        self.access.audit.log.append(
-            actor, Action.JOB_CANCEL, target=job_id, details={"kind": job.kind, "owner": job.owner}
-        )
-        if job.state is JobState.CANCELLED:  # it had not started
-            self._audit_end(job, job.state, None)
-            self._remove_files(job_id)
-        return job
+        return cancel_job(self.access, self.workspace_path, actor, job_id)
 
     # -- running ------------------------------------------------------------------
 
@@ -158,13 +151,32 @@ class JobRunner:
         return self.book.finish(job_id, state, result=result, error=error)
 
     def _audit_end(self, job: Job, state: JobState, error: str | None) -> None:
-        details: dict[str, Any] = {"kind": job.kind, "state": str(state)}
-        if error:
-            details["error"] = error[:500]
-        self.access.audit.log.append(job.owner, Action.JOB_END, target=job.id, details=details)
+        audit_end(self.access, job, state, error)
 
     def _remove_files(self, job_id: str) -> None:
         shutil.rmtree(job_files(self.workspace_path, job_id), ignore_errors=True)
+
+
+def audit_end(access: AccessControl, job: Job, state: JobState, error: str | None) -> None:
+    """How a job ended, in the audit log, under the name of who started it."""
+    details: dict[str, Any] = {"kind": job.kind, "state": str(state)}
+    if error:
+        details["error"] = error[:500]
+    access.audit.log.append(job.owner, Action.JOB_END, target=job.id, details=details)
+
+
+def cancel_job(access: AccessControl, workspace_path: Path, actor: str, job_id: str) -> Job:
+    """Cancel a queued job, or ask a running one to stop (from any process:
+    the runner reads the request at the job's next progress point); recorded
+    under ``actor``. Who may is the caller's to check."""
+    job = access.jobs.request_cancel(job_id)
+    access.audit.log.append(
+        actor, Action.JOB_CANCEL, target=job_id, details={"kind": job.kind, "owner": job.owner}
+    )
+    if job.state is JobState.CANCELLED:  # it had not started
+        audit_end(access, job, job.state, None)
+        shutil.rmtree(job_files(workspace_path, job_id), ignore_errors=True)
+    return job
 
 
 def _summary(result: Mapping[str, Any]) -> dict[str, Any]:
