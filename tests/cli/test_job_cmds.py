@@ -77,3 +77,31 @@ def test_a_job_of_a_dead_command_line_process_shows_as_interrupted(
     assert code == 0
     (shown,) = json.loads(out)
     assert shown["state"] == "failed" and shown["error"].startswith("interrupted")
+
+
+def test_a_job_started_without_a_server_runs_here(cli: Cli, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    w = ["-w", str(ws)]
+    assert cli("init", str(ws))[0] == 0
+    (tmp_path / "people.csv").write_text("id,name\n1,Ivan Petrov\n2,Anna Ivanova\n", "utf-8")
+    params = ["-p", "dataset=people", "-p", "schema=Person", "-p", "maps=name=name"]
+    code, out, _err = cli(
+        *w, "jobs", "start", "ingest", "-p", f"path={tmp_path / 'people.csv'}", *params, "--json"
+    )
+    assert code == 0, _err
+    job = json.loads(out)
+    assert job["state"] == "done" and job["result"]["records"] == 2
+    code, out, _err = cli(*w, "datasets", "--json")
+    assert [d["name"] for d in json.loads(out)] == ["people"]
+    # a failing job: its error, and the job error's exit code
+    code, _out, err = cli(*w, "jobs", "start", "mentions", "-p", "dataset=nope")
+    assert code == 12 and "no dataset named 'nope'" in err
+    # a bad parameter is refused before anything is queued
+    code, _out, err = cli(*w, "jobs", "start", "resolve", "-p", "merge_threshold=high")
+    assert code == 2 and "merge_threshold" in err
+    with AccessControl.for_workspace(ws) as access:
+        kinds = [(j.kind, str(j.state)) for j in access.jobs.recent()]
+        actions = [e.action for e in access.audit.log.entries(limit=100)]
+    assert kinds == [("mentions", "failed"), ("ingest", "done")]
+    assert actions.count("job.start") == 2 and actions.count("job.end") == 2
+    assert "ingest" in actions

@@ -189,6 +189,16 @@ class JobBook:
         with self.db.read() as conn:
             return [_row_to_job(row) for row in conn.execute(query)]
 
+    def queued(self) -> list[str]:
+        """The ids of the queued jobs, oldest first."""
+        query = (
+            select(t.jobs.c.id)
+            .where(t.jobs.c.state == JobState.QUEUED)
+            .order_by(t.jobs.c.created_at, t.jobs.c.id)
+        )
+        with self.db.read() as conn:
+            return list(conn.scalars(query))
+
     def start(self, job_id: str, runner: str) -> bool:
         """Mark a queued job running under ``runner``; False when it is no
         longer queued (cancelled while it waited, or taken by another runner)."""

@@ -89,8 +89,9 @@ GROUPS: list[Group] = [
     ),
     Group(
         "jobs",
-        "Jobs (ingest, resolve, reindex, ...): list them, show one, cancel one.",
+        "Jobs (ingest, resolve, reindex, ...): list them, start one, show one, cancel one.",
         [
+            Command("start", job_cmds.jobs_start),
             Command("show", job_cmds.jobs_show),
             Command("cancel", job_cmds.jobs_cancel),
         ],

@@ -14,7 +14,7 @@ import getpass
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +32,13 @@ out = Console()
 
 
 class State:
-    """The root options (``-w``, ``-q``), set before any command runs."""
+    """The root options (``-w``, ``-q``), set before any command runs; and,
+    in a server running a forwarded command (``threadline.cli.control``),
+    the workspace it holds."""
 
     workspace: Path | None = None
     quiet = False
+    held: Any = None
 
 
 def emit_json(data: Any) -> None:
@@ -49,10 +52,18 @@ def show_progress() -> bool:
     return not State.quiet and err.is_terminal
 
 
-def open_workspace() -> Workspace:
-    """The workspace of ``-w``, ``$THREADLINE_WORKSPACE`` or the current directory."""
+def open_workspace() -> AbstractContextManager[Workspace]:
+    """The workspace of ``-w``, ``$THREADLINE_WORKSPACE`` or the current
+    directory, for a ``with`` block. In a server running a forwarded command
+    on the workspace it holds, that one (under its lock, left open)."""
     from threadline.workspace import Workspace
 
+    if State.held is not None:
+        held: AbstractContextManager[Workspace] | None = State.held.open(
+            Workspace.locate(State.workspace)
+        )
+        if held is not None:
+            return held
     return Workspace.find(State.workspace)
 
 
@@ -250,29 +261,45 @@ def count_progress(label: str) -> Iterator[Any]:
 
 
 def run(app: typer.Typer) -> None:
-    """Run the command line; a library error becomes a one-line message on
-    stderr and its class's exit code (see ``threadline.errors``)."""
+    """Run the command line (on the server holding the workspace, when one
+    does: ``threadline.cli.control``) and exit with its code."""
+    from threadline.cli.control import forward_if_held
+    from threadline.errors import ThreadlineError
+
+    try:
+        code = forward_if_held(sys.argv[1:])
+    except ThreadlineError as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    sys.exit(run_args(app) if code is None else code)
+
+
+def run_args(app: typer.Typer, argv: list[str] | None = None) -> int:
+    """Run the command line (``argv``, else this process's arguments); a
+    library error becomes a one-line message on stderr and its class's exit
+    code (see ``threadline.errors``)."""
     import typer
 
     from threadline.errors import ThreadlineError
 
     try:
-        app(standalone_mode=False)
+        app(args=argv, standalone_mode=False)
     except ThreadlineError as exc:
         # soft_wrap: one line per error, whatever the width, so logs and greps work.
         err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was changed by the interrupted command.")
-        sys.exit(130)
+        return 130
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except typer.Abort:
-        sys.exit(1)
+        return 1
     except Exception as exc:
         # Usage errors (Typer's vendored click) know how to show themselves.
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):
             show()
-            sys.exit(exc.exit_code)
+            return int(exc.exit_code)
         raise
+    return 0

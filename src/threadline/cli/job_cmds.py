@@ -10,7 +10,8 @@ admin, recorded as ``local:LOGIN``) and may cancel any job.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from threadline.access import AccessControl
 
 JobIdArg = Annotated[str, typer.Argument(help="The job's id (see `threadline jobs`).")]
+#: how often (seconds) `jobs start --wait` looks at the job it follows
+_FOLLOW_EVERY = 0.5
+#: parameters that name files: made absolute here, since the server runs elsewhere
+_PATH_PARAMS = ("path", "mapping")
 
 
 def _access(db: str | None) -> AccessControl:
@@ -98,3 +103,97 @@ def jobs_cancel(job_id: JobIdArg, db: DbOpt = None) -> None:
         err.print(f"Job {job.id} cancelled.")
     else:
         err.print(f"Asked job {job.id} to stop; `threadline jobs show {job.id}` follows it.")
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    import json
+
+    from threadline.errors import InputError
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--param {pair!r}: write it as NAME=VALUE")
+        try:
+            value: Any = json.loads(text)
+        except ValueError:
+            value = text  # plain text needs no quotes
+        if key in params:  # repeated: a list (--param maps=name=full_name twice)
+            previous = params[key]
+            value = [*previous, value] if isinstance(previous, list) else [previous, value]
+        params[key] = value
+    for key in _PATH_PARAMS:
+        if isinstance(params.get(key), str):
+            params[key] = str(Path(params[key]).resolve())
+    return params
+
+
+def jobs_start(
+    kind: Annotated[
+        str,
+        typer.Argument(help="ingest, documents, resolve, reindex, mentions or retention_sweep."),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="NAME=VALUE (repeatable; VALUE is read as JSON when it is JSON, e.g. "
+            "merge_threshold=0.9, dry_run=true). ingest: path, dataset, schema, maps, keys, "
+            "mapping, format, encoding, sheet, on_error; documents: path, dataset; "
+            "mentions: dataset.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Beside a running server: follow the job to its end (default: print its "
+            "id and return). Without a server the job runs here, to its end.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """Start a job. Beside a running `threadline serve` the server runs it (one
+    job at a time, while it goes on answering); otherwise it runs here."""
+    import time
+
+    from threadline.cli.control import server_holds
+    from threadline.errors import JobError
+    from threadline.jobs.runner import JobRunner, queue_job
+
+    home = workspace_path()
+    owner = local_operator().name
+    params = _params(param or [])
+    with _access(db) as access:
+        if server_holds(home):
+            job = queue_job(access, owner, kind, params)
+            if not wait:
+                if as_json:
+                    emit_json(job.to_dict())
+                else:
+                    err.print(f"Job {job.id} queued; `threadline jobs show {job.id}` follows it.")
+                return
+            while not job.state.finished:
+                time.sleep(_FOLLOW_EVERY)
+                job = access.jobs.get(job.id)
+        else:
+            from contextlib import nullcontext
+
+            from threadline.cli.common import open_workspace
+
+            with open_workspace() as ws:
+                runner = JobRunner(home, lambda: nullcontext(ws), access)
+                job = runner.run_one(runner.submit(owner, kind, params).id)
+        job = access.jobs.get(job.id, with_log=True)
+    if as_json:
+        emit_json(job.to_dict())
+    else:
+        for line in job.log:
+            err.print(escape(line), highlight=False)
+    if str(job.state) != "done":
+        raise JobError(f"job {job.id} {job.state}" + (f": {job.error}" if job.error else ""))
+    if not as_json:
+        err.print(f"Job {job.id} done.")

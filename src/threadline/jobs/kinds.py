@@ -38,6 +38,8 @@ def _text(params: Mapping[str, Any], key: str, required: bool = False) -> str | 
 
 def _texts(params: Mapping[str, Any], key: str) -> list[str]:
     value = params.get(key) or []
+    if isinstance(value, str):
+        value = [value]  # one item given alone
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InputError(f"job parameter {key!r} must be a list of text")
     return list(value)

@@ -30,6 +30,9 @@ from threadline.jobs.kinds import kind_of
 
 log = logging.getLogger("threadline.jobs")
 
+#: how often (seconds) an idle runner looks for jobs another process queued
+#: (``threadline jobs start`` beside the server writes them to the app database)
+POLL_EVERY = 1.0
 #: where a job keeps the files it owns (an upload), under the workspace
 JOBS_DIR = Path("tmp") / "jobs"
 
@@ -56,6 +59,9 @@ class JobRunner:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._current: str | None = None
+        #: the jobs handed to the queue, so a poll does not queue them twice
+        self._known: set[str] = set()
+        self._stopping = threading.Event()
 
     # -- life ---------------------------------------------------------------------
 
@@ -66,9 +72,7 @@ class JobRunner:
             interrupted = self.book.get(job_id)
             self._audit_end(interrupted, interrupted.state, interrupted.error)
             self._remove_files(job_id)
-        for job in reversed(self.book.recent(limit=10_000)):
-            if job.state is JobState.QUEUED:
-                self._queue.put(job.id)
+        self._take_up_queued()
         self._thread = threading.Thread(target=self._loop, name="threadline-jobs", daemon=True)
         self._thread.start()
 
@@ -79,6 +83,7 @@ class JobRunner:
         if current is not None:
             with contextlib.suppress(JobError):  # it finished meanwhile
                 self.book.request_cancel(current)
+        self._stopping.set()
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -90,13 +95,20 @@ class JobRunner:
     ) -> Job:
         """Check ``params`` for ``kind``, queue the job and record its start
         under ``owner`` (the audit log's name for who asked)."""
-        checked = kind_of(kind).check(params)
-        job = self.book.create(owner, kind, checked, job_id)
-        self.access.audit.log.append(
-            owner, Action.JOB_START, target=job.id, details={"kind": kind, "params": checked}
-        )
-        self._queue.put(job.id)
+        job = queue_job(self.access, owner, kind, params, job_id)
+        self._enqueue(job.id)
         return job
+
+    def _enqueue(self, job_id: str) -> None:
+        if job_id not in self._known:
+            self._known.add(job_id)
+            self._queue.put(job_id)
+
+    def _take_up_queued(self) -> None:
+        """Queue the jobs queued in the job book that this runner has not
+        seen: left by a runner that stopped, or written by another process."""
+        for job_id in self.book.queued():
+            self._enqueue(job_id)
 
     def cancel(self, actor: str, job_id: str) -> Job:
         return cancel_job(self.access, self.workspace_path, actor, job_id)
@@ -104,8 +116,15 @@ class JobRunner:
     # -- running ------------------------------------------------------------------
 
     def _loop(self) -> None:
-        while True:
-            job_id = self._queue.get()
+        while not self._stopping.is_set():
+            try:
+                job_id = self._queue.get(timeout=POLL_EVERY)
+            except queue.Empty:
+                try:
+                    self._take_up_queued()
+                except ThreadlineError as exc:  # the app database is away for a moment
+                    log.warning("jobs: cannot read the queue: %s", exc)
+                continue
             if job_id is None:
                 return
             try:
@@ -155,6 +174,24 @@ class JobRunner:
 
     def _remove_files(self, job_id: str) -> None:
         shutil.rmtree(job_files(self.workspace_path, job_id), ignore_errors=True)
+
+
+def queue_job(
+    access: AccessControl,
+    owner: str,
+    kind: str,
+    params: Mapping[str, Any],
+    job_id: str | None = None,
+) -> Job:
+    """Check ``params`` for ``kind`` and queue the job in the job book, its
+    start recorded under ``owner``; a runner (this process's, or the
+    server's, which polls the book) takes it up."""
+    checked = kind_of(kind).check(params)
+    job = access.jobs.create(owner, kind, checked, job_id)
+    access.audit.log.append(
+        owner, Action.JOB_START, target=job.id, details={"kind": kind, "params": checked}
+    )
+    return job
 
 
 def audit_end(access: AccessControl, job: Job, state: JobState, error: str | None) -> None:
