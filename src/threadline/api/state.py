@@ -48,7 +48,7 @@ class AppState:
         self.workspace_path = Path(workspace_path).resolve()
         self.workspace = Workspace.open(self.workspace_path)
         try:
-            self.access = AccessControl.for_workspace(workspace_path, db_url, settings.access)
+            self.access = AccessControl.for_workspace(self.workspace_path, db_url, settings.access)
         except BaseException:
             self.workspace.close()
             raise

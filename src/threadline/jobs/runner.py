@@ -129,8 +129,12 @@ class JobRunner:
                 return
             try:
                 self.run_one(job_id)
-            except Exception:  # the runner must outlive any one job
+            except Exception as exc:  # the runner must outlive any one job
                 log.exception("job %s: the runner failed", job_id)
+                with contextlib.suppress(ThreadlineError):
+                    self.book.log(job_id, f"runner: {type(exc).__name__}: {exc}")
+                # still queued (it could not start): the next poll tries again
+                self._known.discard(job_id)
 
     def run_one(self, job_id: str) -> Job:
         """Run one queued job here and now (the runner's thread calls this;
