@@ -24,6 +24,7 @@ import pytest
 from tests.helpers.api import api_settings, build_workspace
 from threadline.api import create_app
 from threadline.api.state import AppState
+from threadline.cli import app as app_module
 from threadline.cli.control import FORWARDED, ControlServer
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -103,7 +104,7 @@ def server(template: Path, tmp_path: Path) -> Iterator[tuple[Path, ControlServer
     app = create_app(held, None, api_settings())
     state = app.state.threadline
     assert isinstance(state, AppState)
-    control = ControlServer(state.workspace_path, state.data)
+    control = ControlServer(state.workspace_path, state.data, app_module.app)
     assert control.start()
     yield held, control
     control.close()

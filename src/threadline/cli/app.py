@@ -13,6 +13,7 @@ the app and showing ``--help`` import no engine (``tests/cli/test_startup.py``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from threadline.cli import (
     workspace_cmds,
 )
 from threadline.cli.common import State, run
+from threadline.cli.control import forward_if_held
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,10 @@ app = build_app()
 
 
 def main() -> None:
+    # beside a server holding the workspace, the command runs there
+    code = forward_if_held(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
     run(app)
 
 

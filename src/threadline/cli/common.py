@@ -13,7 +13,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +22,8 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    import typer
-
     from threadline.access import Principal
+    from threadline.errors import ThreadlineError
     from threadline.workspace import Workspace
 
 err = Console(stderr=True)
@@ -260,24 +259,23 @@ def count_progress(label: str) -> Iterator[Any]:
         yield update
 
 
-def run(app: typer.Typer) -> None:
-    """Run the command line (on the server holding the workspace, when one
-    does: ``threadline.cli.control``) and exit with its code."""
-    from threadline.cli.control import forward_if_held
-    from threadline.errors import ThreadlineError
-
-    try:
-        code = forward_if_held(sys.argv[1:])
-    except ThreadlineError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    sys.exit(run_args(app) if code is None else code)
+def run(app: Callable[..., Any]) -> None:
+    """Run the command line and exit with its code."""
+    sys.exit(run_args(app))
 
 
-def run_args(app: typer.Typer, argv: list[str] | None = None) -> int:
-    """Run the command line (``argv``, else this process's arguments); a
-    library error becomes a one-line message on stderr and its class's exit
-    code (see ``threadline.errors``)."""
+def fail(exc: ThreadlineError) -> int:
+    """Say what went wrong on one line; the exit code of its class."""
+    # soft_wrap: one line per error, whatever the width, so logs and greps work.
+    err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    return exc.exit_code
+
+
+def run_args(app: Callable[..., Any], argv: list[str] | None = None) -> int:
+    """Run the command line (the Typer app, or the root command it built;
+    ``argv``, else this process's arguments); a library error becomes a
+    one-line message on stderr and its class's exit code (see
+    ``threadline.errors``)."""
     import typer
 
     from threadline.errors import ThreadlineError
@@ -285,9 +283,7 @@ def run_args(app: typer.Typer, argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except ThreadlineError as exc:
-        # soft_wrap: one line per error, whatever the width, so logs and greps work.
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        return exc.exit_code
+        return fail(exc)
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was changed by the interrupted command.")
         return 130

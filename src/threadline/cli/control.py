@@ -33,7 +33,7 @@ import socketserver
 import struct
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -168,6 +168,16 @@ def server_holds(workspace: Path) -> bool:
 def forward_if_held(argv: list[str]) -> int | None:
     """Run this command on the server holding its workspace, when one does:
     its exit code (the output already written here); None to run it here."""
+    from threadline.cli.common import fail
+    from threadline.errors import ThreadlineError
+
+    try:
+        return _forward(argv)
+    except ThreadlineError as exc:
+        return fail(exc)
+
+
+def _forward(argv: list[str]) -> int | None:
     if os.environ.get(NO_FORWARD):
         return None
     command, explicit = _command_and_workspace(argv)
@@ -288,8 +298,11 @@ class ControlServer:
     time (a command changes the process's working directory and environment
     while it runs)."""
 
-    def __init__(self, workspace: Path, data: Any) -> None:
+    def __init__(self, workspace: Path, data: Any, command: Callable[..., Any]) -> None:
+        """``command``: the ``threadline`` command line (the Typer app, or
+        the root command it built), run for each caller."""
         self.workspace = Path(workspace).resolve()
+        self.command = command
         self.held = _Held(self.workspace, data)
         self.path = socket_path(self.workspace)
         self._lock = threading.Lock()
@@ -345,7 +358,6 @@ class ControlServer:
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
         """Run one command as its caller would have; its output and exit code."""
-        from threadline.cli.app import app
         from threadline.cli.common import State, err, out, run_args
 
         argv = [str(a) for a in request["argv"]]
@@ -366,7 +378,7 @@ class ControlServer:
                     _console_as(err, err_width),
                 ):
                     try:
-                        code = run_args(app, argv)
+                        code = run_args(self.command, argv)
                     except Exception as exc:  # noqa: BLE001 (a bug: told to the caller)
                         err.print(f"Error: the server failed running the command: {exc!r}")
                         code = 1

@@ -14,6 +14,7 @@ from threadline.cli.options import DbOpt
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[
         str,
         typer.Option(
@@ -45,7 +46,8 @@ def serve(
     application = create_app(path, db)
     state = application.state.threadline
     # commands run beside the server are handed to it (threadline.cli.control)
-    control = ControlServer(state.workspace_path, state.data)
+    # the root command, to run callers' commands (this module cannot import the app)
+    control = ControlServer(state.workspace_path, state.data, ctx.find_root().command)
     if not control.start():
         err.print(
             "No private folder for the control socket: other commands on this workspace "
