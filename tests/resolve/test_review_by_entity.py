@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tests.helpers.resolve import company, write_ftm
 from threadline.errors import JudgementError
+from threadline.resolve.engine import COMPARISON_NAMES, PAIR_SCHEMA
 from threadline.resolve.judgements import Judgement
 from threadline.resolve.resolver import Resolution
 from threadline.resolve.review import legal_form_only, make_case
@@ -111,3 +113,37 @@ def test_a_bulk_rule_previews_before_it_decides(
     assert same_entity(ws, "n-1", "n-2")
     with pytest.raises(JudgementError, match="no bulk rule named"):
         ws.bulk_review("everything")
+
+
+def test_a_refused_chaining_merge_waits_in_the_review_queue(resolved: Workspace) -> None:
+    """Two clusters joined by one strong pair stay apart (the chaining
+    guard), and the pair is not lost: the report counts the refusal and the
+    queue offers the two clusters to an analyst."""
+    ws = resolved
+    tables = ws.resolution.tables
+    a1, a2, b1, b2 = "crowd-1", "crowd-2", "crowd-3", "crowd-4"
+    rows = [(a1, a2, 0.99), (b1, b2, 0.99), (a1, b1, 0.97)]
+    comparisons = len(COMPARISON_NAMES)
+    with tables.transaction():
+        tables.add_pairs(
+            pa.table(
+                {
+                    "left_id": [r[0] for r in rows],
+                    "right_id": [r[1] for r in rows],
+                    "probability": [r[2] for r in rows],
+                    "weight": [5.0] * len(rows),
+                    "weights": [[0.0] * comparisons] * len(rows),
+                    "gammas": [[-1] * comparisons] * len(rows),
+                },
+                schema=PAIR_SCHEMA,
+            )
+        )
+    result = ws.resolution.recluster()
+    assert result.refused_weak >= 1
+    assert same_entity(ws, a1, a2)
+    assert same_entity(ws, b1, b2)
+    assert not same_entity(ws, a1, b1)
+    sides = {frozenset((c.candidate, c.cluster)) for c in ws.review_queue(limit=500)}
+    canonical = ws.resolution.canonical_ids([a1, b1])
+    assert frozenset((canonical[a1], canonical[b1])) in sides
+    assert ws.resolution.summary()["review"] == len(ws.review_queue(limit=10_000))

@@ -109,6 +109,11 @@ def resolve(
         err.print(f"Skipped {report.skipped:,} entities with no name or identifier to match on.")
     if report.refused_vetoed:
         err.print(f"{report.refused_vetoed:,} merges refused for conflicting identifiers.")
+    if report.refused_weak:
+        err.print(
+            f"{report.refused_weak:,} merges of two clusters refused: too few of the pairs "
+            "between them are likely matches. They are in the review queue."
+        )
 
 
 def _evidence_table(explanation: Explanation) -> Table:

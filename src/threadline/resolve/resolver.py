@@ -48,6 +48,9 @@ ProgressFn = Callable[[str], None]
 META_MODEL = "resolve_model"
 META_SETTINGS = "resolve_settings"
 META_GENERATION = "resolve_generation"
+#: An upper bound above every probability: the review queue reads every
+#: pair from the review threshold up whose two sides stayed apart.
+ABOVE_ALL = 2.0
 #: At most this many extra scoring rounds for relations after merges.
 MAX_LINK_ROUNDS = 2
 
@@ -89,6 +92,10 @@ class ResolveReport:
     review: int
     refused_vetoed: int
     refused_judged: int
+    #: merges of two clusters refused because too few of the pairs between
+    #: them are likely matches (``threadline.resolve.clustering``); they wait
+    #: in the review queue
+    refused_weak: int = 0
     seconds: float = 0.0
     #: what the calibrated probabilities promise (see
     #: ``threadline.resolve.calibration.expected_quality``); ``None`` when
@@ -240,6 +247,7 @@ class Resolution:
             review=stats["review"],
             refused_vetoed=result.refused_vetoed,
             refused_judged=result.refused_judged,
+            refused_weak=result.refused_weak,
             seconds=round(time.monotonic() - started, 2),
             **quality,
         )
@@ -369,10 +377,13 @@ class Resolution:
         return [self._explanation(r, levels) for r in rows]
 
     def review_queue(self, limit: int = 20) -> list[ReviewCase]:
-        """Cases between the thresholds, one per candidate and cluster, that
-        no judgement settles, most likely matches first."""
+        """Cases from the review threshold up, one per candidate and
+        cluster, that no judgement settles, most likely matches first.
+        Pairs above the merge threshold are among them when their merge was
+        refused (a conflicting identifier, or two clusters too weakly
+        linked to join on their own): an analyst decides those."""
         settings = self.settings
-        items = self.tables.review_items(settings.review_threshold, settings.merge_threshold, limit)
+        items = self.tables.review_items(settings.review_threshold, ABOVE_ALL, limit)
         if not items:
             return []
         levels = self.levels()
@@ -468,7 +479,7 @@ class Resolution:
     def summary(self) -> dict[str, Any]:
         settings = self.settings
         clusters, merged = self.tables.cluster_counts()
-        review = self.tables.review_count(settings.review_threshold, settings.merge_threshold)
+        review = self.tables.review_count(settings.review_threshold, ABOVE_ALL)
         return {
             "resolved": self.model is not None,
             "entities": self.tables.entity_count(),
