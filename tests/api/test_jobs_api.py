@@ -154,3 +154,16 @@ def test_the_jobs_page_is_served(api: Api) -> None:
 def test_viewers_see_no_jobs(api: Api) -> None:
     assert api.get("vera", "/jobs").status_code == 403
     assert api.client.get(API + "/jobs").status_code == 401
+
+
+def test_a_bad_upload_fails_its_job_naming_the_file_and_line(api: Api) -> None:
+    bad = upload("badjob", name="broken.csv")
+    bad["files"] = {"file": ("broken.csv", b"id,full_name\n1,\xff\xfe bad\n", "text/csv")}
+    bad["data"] = {**bad["data"], "map": ["name=full_name"], "key": ["id"]}
+    job = api.post("mark", "/jobs/ingest", **bad).json()
+    ended = wait_for_end(api.access.jobs, job["id"])
+    assert ended.state is JobState.FAILED
+    assert ended.error is not None and "broken.csv" in ended.error
+    assert str(api.state.workspace_path) not in ended.error  # no server path
+    with api.state.data() as ws:
+        assert "badjob" not in {d.name for d in ws.datasets()}

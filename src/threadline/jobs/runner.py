@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -152,8 +153,10 @@ class JobRunner:
         except JobCancelled:
             state = JobState.CANCELLED
         except ThreadlineError as exc:
-            ctx.log(f"error: {exc}")
-            state, error = JobState.FAILED, str(exc)
+            # an uploaded file is named as it was sent, not by its place on the server
+            error = str(exc).replace(f"{job_files(self.workspace_path, job_id)}{os.sep}", "")
+            ctx.log(f"error: {error}")
+            state = JobState.FAILED
         except Exception as exc:
             log.exception("job %s failed", job_id)
             state, error = JobState.FAILED, f"internal error: {type(exc).__name__}: {exc}"
