@@ -11,7 +11,9 @@ rejected rows and config. Every library call starts here.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +30,7 @@ from threadline.errors import (
     WorkspaceNotFound,
 )
 from threadline.search.base import IndexDoc, SearchHit, SearchIndex, SearchQuery, collapse_hits
-from threadline.store import open_store
+from threadline.store import POSTGRES_SCHEMES, open_store
 from threadline.store.base import DatasetInfo, ExpiredIngest, StatementStore
 
 # followthemoney and the ingest pipeline cost a second to import; they are
@@ -62,6 +64,8 @@ GRAPH_DIR = "graph"
 #: scratch files of this workspace's own (spools of isolated ingests)
 TMP_DIR = "tmp"
 ENV_VAR = "THREADLINE_WORKSPACE"
+#: a PostgreSQL URL for the statement store, over the config's ``[store] url``
+STORE_ENV_VAR = "THREADLINE_STORE"
 
 DEFAULT_CONFIG = """\
 # Threadline workspace. Safe to edit; unknown keys are ignored.
@@ -71,6 +75,16 @@ format = 1
 [store]
 # DuckDB memory cap (its buffer pool); large ingests spill to disk beyond it.
 memory_limit = "256MB"
+# Team mode: keep the statements in PostgreSQL instead of store.duckdb, shared
+# by every `serve` and worker process (see docs/team.md). Put the password in
+# $PGPASSWORD or ~/.pgpass, not here; $THREADLINE_STORE overrides this.
+# url = "postgresql://threadline@db.example:5432/threadline"
+
+[documents]
+# Phone numbers in document text are found when written with a country code
+# (+44 20 7946 0958); name a country here (two letters, such as "GB") to find
+# its numbers written without one (020 7946 0958) too.
+# phone_region = "GB"
 """
 
 #: called with (entities done, entities total)
@@ -96,18 +110,51 @@ class Workspace:
             self.config: dict[str, Any] = tomllib.loads(config_path.read_text("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise WorkspaceError(f"{config_path}: invalid TOML ({exc})") from exc
-        memory = str(self.config.get("store", {}).get("memory_limit", "256MB"))
-        self.store: StatementStore = open_store(self.path / STORE_FILE, memory_limit=memory)
+        store_config = self.config.get("store", {})
+        memory = str(store_config.get("memory_limit", "256MB"))
+        url = os.environ.get(STORE_ENV_VAR) or store_config.get("url")
+        if url is not None and not isinstance(url, str):
+            raise WorkspaceError(f"{config_path}: [store] url must be a string")
+        self.store: StatementStore = open_store(
+            self.path / STORE_FILE, memory_limit=memory, url=url or None
+        )
         self._index: SearchIndex | None = None
         self._text_index: TextIndex | None = None
         self._resolution: Resolution | None = None
 
+    @functools.cached_property
+    def phone_region(self) -> str | None:
+        """The country whose phone numbers are found in document text when
+        written without a country code (``[documents] phone_region``)."""
+        value = self.config.get("documents", {}).get("phone_region")
+        if value is None:
+            return None
+        import phonenumbers
+
+        region = str(value).upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise WorkspaceError(
+                f"{self.path / CONFIG_FILE}: [documents] phone_region = {value!r} is not a "
+                'country phonenumbers knows; use a two-letter code such as "GB" or "DE", '
+                "or remove the line"
+            )
+        return region
+
     # -- opening ------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: str | os.PathLike[str], exist_ok: bool = False) -> Workspace:
-        """Create a workspace directory (or open it, with ``exist_ok``)."""
+    def init(
+        cls, path: str | os.PathLike[str], exist_ok: bool = False, store_url: str | None = None
+    ) -> Workspace:
+        """Create a workspace directory (or open it, with ``exist_ok``);
+        with ``store_url`` (``postgresql://...``) its statements live in that
+        database (team mode) rather than in the folder."""
         root = Path(path)
+        if store_url and not store_url.startswith(POSTGRES_SCHEMES):
+            raise InputError(
+                f"--store {store_url!r}: not a PostgreSQL URL; use "
+                "postgresql://USER@HOST:PORT/DATABASE"
+            )
         if (root / CONFIG_FILE).exists():
             if not exist_ok:
                 raise WorkspaceError(f"{root} is already a Threadline workspace")
@@ -118,7 +165,10 @@ class Workspace:
         # owner-only: the store, the index and the app database hold the data
         root.chmod(0o700)
         tmp = root / (CONFIG_FILE + ".tmp")
-        tmp.write_text(DEFAULT_CONFIG, "utf-8")
+        config = DEFAULT_CONFIG
+        if store_url:
+            config += f"url = {json.dumps(store_url)}\n"
+        tmp.write_text(config, "utf-8")
         os.replace(tmp, root / CONFIG_FILE)
         return cls(root)
 
@@ -354,6 +404,7 @@ class Workspace:
             text_units,
         )
 
+        region = self.phone_region  # a bad setting fails here, before any work
         matcher = MentionMatcher(known_names(self.store))
         values = known_values(self.store)
         batch = StatementBatch()
@@ -380,10 +431,11 @@ class Workspace:
             for hit in matcher.find(unit.body):
                 mention(unit.unit_id, unit.document_id, unit.page, hit.entity_id, hit.written,
                         hit.start)  # fmt: skip
-            for found in find_patterns(unit.body):
+            for found in find_patterns(unit.body, region):
                 written = unit.body[found.start : found.end]
                 key = (unit.document_id, found.kind, found.value, unit.page)
-                if unit.schema != "Page" and key not in kept:
+                documented = found.kind in KIND_PROPS and unit.schema != "Page"
+                if documented and key not in kept:
                     kept.add(key)
                     prop = KIND_PROPS[found.kind]
                     prop_type = "identifier" if found.kind == "iban" else found.kind

@@ -62,3 +62,36 @@ def test_the_cli_takes_the_option(
     code, out, err = cli("-w", where, "graph", "neighbours", person, "--mentions", "--json")
     assert code == 0, err
     assert memo in out and '"mention"' in out
+
+
+def _chain_and_a_memo() -> Any:
+    """a owns b owns c owns d (three hops of links); a memo names a and d,
+    and names e, whom no link reaches (two hops through the memo)."""
+    from tests.helpers.graph import E, build
+
+    links = [E("a", "b"), E("b", "c"), E("c", "d")]
+    mentions = [E("memo", who, type="mention", kind="mention") for who in ("a", "d", "e")]
+    return build(links + mentions, nodes=[("memo", "Pages"), ("e", "Person")])
+
+
+def test_a_path_of_links_is_preferred_to_a_shorter_one_through_a_mention() -> None:
+    from threadline.graph.paths import all_paths, shortest_path, weak_hops
+
+    graph = _chain_and_a_memo()
+
+    def ids(path: Any) -> list[str]:
+        return [graph.node_ids[n] for n in path.nodes]
+
+    (path,) = shortest_path(graph, "a", "d").paths
+    assert ids(path) == ["a", "b", "c", "d"] and weak_hops(graph, path) == 0
+    # only a mention connects a and e: that path is given, and says so
+    (path,) = shortest_path(graph, "a", "e").paths
+    assert ids(path) == ["a", "memo", "e"] and weak_hops(graph, path) == 2
+    # links too long for the limit: the mention path is what there is
+    (path,) = shortest_path(graph, "a", "d", max_depth=2).paths
+    assert ids(path) == ["a", "memo", "d"]
+    # leaving mentions out by filter still works as before
+    assert shortest_path(graph, "a", "e", EdgeFilter.of(types=["Ownership"])).paths == []
+    # all paths: the links' path first although it is longer
+    found = all_paths(graph, "a", "d", max_depth=4).paths
+    assert [ids(p) for p in found] == [["a", "b", "c", "d"], ["a", "memo", "d"]]

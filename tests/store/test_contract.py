@@ -22,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tests.helpers.store_batches import ingest, names, people
 from threadline.errors import DatasetNotFound
 from threadline.ingest.batch import StatementBatch
 from threadline.store.base import StatementStore
@@ -35,8 +36,16 @@ def _duckdb(folder: Path) -> StatementStore:
     return DuckDBStore(folder / "store.duckdb", memory_limit="256MB")
 
 
+def _postgresql(folder: Path) -> StatementStore:
+    # a schema of the test's own, named after its folder (tests.helpers.pg_schema)
+    from tests.helpers.pg_schema import folder_store_url
+    from threadline.store.postgres import PostgresStore
+
+    return PostgresStore(folder_store_url(folder))
+
+
 #: name -> how to open (or reopen) a store kept in a folder
-ENGINES: dict[str, Opener] = {"duckdb": _duckdb}
+ENGINES: dict[str, Opener] = {"duckdb": _duckdb, "postgresql": _postgresql}
 
 
 @pytest.fixture(params=sorted(ENGINES))
@@ -58,35 +67,15 @@ def reopen(engine: str, tmp_path: Path) -> Iterator[Callable[[], StatementStore]
     for store in opened:
         with contextlib.suppress(Exception):  # already closed by the test
             store.close()
+    if engine == "postgresql":  # also when opening failed after the schema was made
+        from tests.helpers.pg_schema import drop_folder_schema
+
+        drop_folder_schema(tmp_path)
 
 
 @pytest.fixture
 def store(reopen: Callable[[], StatementStore]) -> StatementStore:
     return reopen()
-
-
-def people(*rows: tuple[str, str]) -> pa.Table:
-    """A batch of Person statements: (entity id, name) each."""
-    batch = StatementBatch()
-    for line, (entity_id, name) in enumerate(rows, start=1):
-        batch.add(entity_id, "Person", "id", "", entity_id, None, None, line)
-        batch.add(entity_id, "Person", "name", "name", name, name, None, line)
-    return batch.to_arrow()
-
-
-def ingest(store: StatementStore, dataset: str, source: str, batch: pa.Table) -> int:
-    writer = store.begin_ingest(dataset, source, f"/data/{source}", "0" * 64, "csv")
-    writer.append(batch)
-    writer.flush()
-    return writer.commit(records=batch.num_rows // 2, rejected=0)
-
-
-def names(store: StatementStore) -> dict[str, list[str]]:
-    """entity id -> its names, as readers see them."""
-    found: dict[str, list[str]] = {}
-    for group in store.iter_entity_groups():
-        found[group[0].entity_id] = sorted(r.value for r in group if r.prop == "name")
-    return found
 
 
 # -- writing ------------------------------------------------------------------------
@@ -215,6 +204,24 @@ def test_a_rewritten_source_keeps_first_sightings(store: StatementStore) -> None
     assert again["I. Petrov"] > first["Ivan Petrov"]
 
 
+def test_a_rewritten_source_queues_the_entities_it_no_longer_holds(
+    store: StatementStore,
+) -> None:
+    from threadline.store.base import SourceWrite
+
+    def write(*rows: tuple[str, str]) -> None:
+        store.write_sources(
+            "docs", [SourceWrite("a.pdf", "/a.pdf", "1" * 64, "document", people(*rows), 1)]
+        )
+
+    write(("p1", "Ivan Petrov"))
+    store.clear_index_queue()
+    write(("p2", "Anna Ivanova"))
+    # p1 left with the old version: the index must hear of it to drop it
+    assert list(store.queued_gone()) == ["p1"]
+    assert [row[0] for row in store.iter_entity_values(queued=True)] == ["p2"]
+
+
 def test_values_of_one_entity_from_two_datasets_stay_apart(store: StatementStore) -> None:
     ingest(store, "registry", "a.csv", people(("p1", "Ivan Petrov")))
     ingest(store, "leak", "l.csv", people(("p1", "I. Petrov")))
@@ -302,7 +309,7 @@ def test_the_generation_survives_a_restart(
 _KILLED_INGEST = """
 import os, sys
 from pathlib import Path
-sys.path.insert(0, {here!r})
+sys.path[:0] = [{here!r}, {root!r}]
 from test_contract import ENGINES, people
 store = ENGINES[{engine!r}](Path({folder!r}))
 writer = store.begin_ingest("registry", "big.csv", "/data/big.csv", "2" * 64, "csv")
@@ -319,7 +326,8 @@ def test_an_ingest_killed_half_way_leaves_no_row_after_the_next_open(
     store.close()
 
     here = str(Path(__file__).resolve().parent)
-    script = _KILLED_INGEST.format(here=here, engine=engine, folder=str(tmp_path))
+    root = str(Path(__file__).resolve().parents[2])  # for tests.helpers
+    script = _KILLED_INGEST.format(here=here, root=root, engine=engine, folder=str(tmp_path))
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], check=False)
     assert done.returncode == 9
 
@@ -511,3 +519,14 @@ def test_referring_finds_what_names_an_entity_by_a_property(store: StatementStor
     # a retired source is not read
     store.retire_sources("leak", ["memo.pdf"])
     assert store.referring(["doc"], ["document"]) == []
+
+
+def test_a_statement_id_is_the_same_key_on_every_engine(store: StatementStore) -> None:
+    """FtM's statement key (sha1 of dataset, entity, property and value, with
+    the language), so a store moved from one engine to another keeps its ids."""
+    import hashlib
+
+    ingest(store, "registry", "a.csv", people(("p1", "Иван Петров")))
+    [name] = [r for r in store.entity_rows(["p1"]) if r.prop == "name"]
+    key = "registry.p1.name.Иван Петров".encode()
+    assert name.id == hashlib.sha1(key).hexdigest()

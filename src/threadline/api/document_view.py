@@ -11,7 +11,6 @@ on an entity (``threadline.access.masking``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from threadline.access.masking import Masking
 from threadline.api.sourced import sourced_properties
 from threadline.errors import EntityNotFound
 from threadline.model.entity import Entity
+from threadline.search.highlight import search_terms, term_spans
 from threadline.search.mentions import MentionMatcher
 from threadline.search.patterns import find_patterns
 from threadline.workspace import Workspace
@@ -33,8 +33,6 @@ MASKED_KINDS = frozenset({"email", "phone", "iban"})
 MAX_PAGES = 2_000
 MAX_CHAIN = 32
 MAX_THREAD = 200
-_WORD = re.compile(r"[\w'-]{2,}")
-_OPERATORS = frozenset({"and", "or", "not"})
 
 
 def is_document(schema_name: str) -> bool:
@@ -52,26 +50,8 @@ class Span:
     caption: str | None = None
 
 
-def search_terms(query: str | None) -> list[str]:
-    """The words of a search to highlight (operators and ``-excluded`` words left out)."""
-    if not query:
-        return []
-    words = []
-    for found in _WORD.finditer(query):
-        word = found.group(0)
-        excluded = found.start() > 0 and query[found.start() - 1] == "-"
-        if not excluded and word.lower() not in _OPERATORS and word not in words:
-            words.append(word)
-    return words[:20]
-
-
 def _term_spans(text: str, terms: Sequence[str]) -> list[Span]:
-    if not terms:
-        return []
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)", re.IGNORECASE
-    )
-    return [Span(m.start(), m.end(), "term") for m in pattern.finditer(text)]
+    return [Span(start, end, "term") for start, end in term_spans(text, terms)]
 
 
 def segments(
@@ -80,6 +60,7 @@ def segments(
     targets: dict[str, dict[str, Any]],
     terms: Sequence[str],
     masked: bool,
+    phone_region: str | None = None,
 ) -> list[dict[str, Any]]:
     """``text`` cut into segments; mentions win over patterns, patterns over
     search terms, where they overlap."""
@@ -94,7 +75,7 @@ def segments(
                 target.get("records", ())
             ) / 1e6
             spans.append((rank, Span(hit.start, hit.end, "mention", entity_id, caption)))
-    for found in find_patterns(text):
+    for found in find_patterns(text, phone_region):
         spans.append((1, Span(found.start, found.end, found.kind)))
     spans += [(2, span) for span in _term_spans(text, terms)]
     spans.sort(key=lambda item: (item[0], item[1].start))
@@ -332,7 +313,10 @@ def document_page(
         "children": [_brief(child) for child in children],
         "email": _email(ws, entity, masked) if entity.schema.is_a("Email") else None,
         "pages": [
-            {"number": number, "segments": segments(text, matcher, mentions, terms, masked)}
+            {
+                "number": number,
+                "segments": segments(text, matcher, mentions, terms, masked, ws.phone_region),
+            }
             for number, text in _pages(ws, entity)
         ],
         "mentions": sorted(

@@ -36,11 +36,21 @@ class OnErrorChoice(StrEnum):
 
 def init(
     directory: Annotated[Path, typer.Argument(help="Directory to create the workspace in.")],
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Team mode: keep the statements in PostgreSQL, e.g. "
+            "postgresql://USER@HOST:5432/DB (password in $PGPASSWORD or ~/.pgpass). "
+            "Default: store.duckdb in the workspace.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create a new, empty workspace."""
     from threadline.workspace import Workspace
 
-    Workspace.init(directory).close()
+    Workspace.init(directory, store_url=store).close()
     err.print(f"Created workspace [bold]{escape(str(directory))}[/bold]")
 
 

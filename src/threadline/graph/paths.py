@@ -23,6 +23,9 @@ Ints = NDArray[np.int64]
 ROOT = -1
 #: Longest path searched for by default: beyond six hops "connected" says little.
 MAX_DEPTH = 6
+#: the edge type of a document naming an entity (``--mentions``): weaker
+#: than a link, so a path takes one only when no path of links will do
+MENTION = "mention"
 
 
 def _gather(ptr: Ints, index: NDArray[Any], nodes: Ints) -> tuple[Ints, Ints]:
@@ -189,7 +192,14 @@ def shortest_path(
     max_depth: int = MAX_DEPTH,
 ) -> PathResult:
     """One shortest path (fewest hops) by bidirectional breadth-first search;
-    no paths in the result when none is within ``max_depth`` hops."""
+    no paths in the result when none is within ``max_depth`` hops.
+
+    Links come first: when mention edges are in the graph (``--mentions``),
+    the shortest path of links alone is the answer whenever there is one
+    within ``max_depth``, however much shorter a path through a document
+    naming both would be; only when links alone do not connect the two is
+    the shortest path through mentions given. Its hops still cite every
+    edge they may use, mentions included."""
     flt = flt or EdgeFilter()
     mask = flt.edge_mask(graph)
     allowed = flt.node_mask(graph)
@@ -198,8 +208,52 @@ def shortest_path(
     if source == target:
         result.paths.append(Path([source], []))
         return result
+    firm = _links_only(graph, flt, mask)
+    if firm is not None:
+        with graph.scratch() as scratch:
+            found = _bidirectional(
+                graph, scratch, source, target, flt, firm, allowed, max_depth, cite=mask
+            )
+        if found.paths:
+            return found
     with graph.scratch() as scratch:
-        return _bidirectional(graph, scratch, source, target, flt, mask, allowed, max_depth)
+        return _bidirectional(
+            graph, scratch, source, target, flt, mask, allowed, max_depth, cite=mask
+        )
+
+
+def _follows_mentions(graph: Graph, flt: EdgeFilter) -> bool:
+    """Whether the graph holds mention edges and the filter lets them through."""
+    if MENTION not in graph.type_names or MENTION in flt.exclude_types:
+        return False
+    return not flt.types or MENTION in flt.types
+
+
+def _links_only(
+    graph: Graph, flt: EdgeFilter, mask: NDArray[np.bool_] | None
+) -> NDArray[np.bool_] | None:
+    """``mask`` without the mention edges; None when it has none to drop."""
+    if not _follows_mentions(graph, flt):
+        return None
+    key = ("links-only", flt.types, flt.exclude_types, flt.datasets, flt.as_of)
+
+    def build() -> NDArray[np.bool_]:
+        firm = np.ones(graph.edge_count, dtype=bool) if mask is None else mask.copy()
+        for code in graph.type_codes([MENTION]):
+            firm &= graph.etype != code
+        return firm
+
+    return graph.cached_mask(key, build)
+
+
+def weak_hops(graph: Graph, path: Path) -> int:
+    """Hops of ``path`` that only a mention makes (no link joins the two)."""
+    codes = set(graph.type_codes([MENTION]))
+    if not codes:
+        return 0
+    return sum(
+        1 for hop in path.hops if hop.edges and all(int(graph.etype[e]) in codes for e in hop.edges)
+    )
 
 
 def _bidirectional(
@@ -211,7 +265,9 @@ def _bidirectional(
     mask: NDArray[np.bool_] | None,
     allowed: NDArray[np.bool_] | None,
     max_depth: int,
+    cite: NDArray[np.bool_] | None,
 ) -> PathResult:
+    """``cite``: the edges a hop lists (those it may follow, or more)."""
     result = PathResult(source, target)
     parents, dist = scratch.parents, scratch.dist
     ends = np.array([source, target], dtype=np.int64)
@@ -251,7 +307,7 @@ def _bidirectional(
             best = int(met[np.argmin(dist[1 - side][met])])
             head = _path_from(graph, parents[0], best)[::-1]
             tail = _path_from(graph, parents[1], best)[1:]
-            result.paths.append(_with_hops(graph, head + tail, flt, mask))
+            result.paths.append(_with_hops(graph, head + tail, flt, cite))
             return result
     return result
 
@@ -273,7 +329,9 @@ def all_paths(
 ) -> PathResult:
     """Every simple path (no entity twice) of at most ``max_depth`` hops,
     shortest first; parallel edges between two entities are one hop citing
-    them all. Stops at ``limit`` paths and says so."""
+    them all. Stops at ``limit`` paths and says so. With mention edges,
+    paths of links come first: ordered by the hops only a mention makes,
+    then by length."""
     if max_depth < 1:
         raise GraphError(f"max depth must be at least 1, not {max_depth}")
     flt = flt or EdgeFilter()
@@ -327,4 +385,7 @@ def all_paths(
     result.truncated = walk(source)
     found.sort(key=lambda p: (len(p), p))
     result.paths = [_with_hops(graph, nodes, flt, mask) for nodes in found]
+    if _follows_mentions(graph, flt):
+        # stable: among paths as weak as each other, shortest first as before
+        result.paths.sort(key=lambda path: weak_hops(graph, path))
     return result

@@ -25,7 +25,7 @@ from splink.internals.database_api import DatabaseAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from threadline.errors import ResolveError
-from threadline.resolve import calibration, model_spec
+from threadline.resolve import calibration, interaction, model_spec
 from threadline.resolve.blocking import add_block_keys
 
 #: The comparisons' output names, in model order; each pair carries one match
@@ -33,6 +33,11 @@ from threadline.resolve.blocking import add_block_keys
 COMPARISON_NAMES = [
     str(c.create_output_column_name()) for c in model_spec.comparisons() if not isinstance(c, dict)
 ]
+
+#: The comparisons whose evidence is not independent among matches
+#: (``threadline.resolve.interaction``); the interaction's weight is counted
+#: in the second's evidence.
+INTERACTING = (COMPARISON_NAMES.index("name"), COMPARISON_NAMES.index("date"))
 
 PAIR_SCHEMA = pa.schema(
     [
@@ -61,9 +66,12 @@ CALIBRATION_FLOOR = 1e-12
 # Expectation maximisation needs a sample of a block, not all of it.
 EM_MAX_PAIRS = 5e6
 # At most this many expectation-maximisation rounds for m over the
-# candidate pairs, stopping early once no m moves by more than M_TOLERANCE.
-M_ROUNDS = 8
-M_TOLERANCE = 0.005
+# candidate pairs (each a pass over arrays, not a scoring), stopping early
+# once no m moves by more than M_TOLERANCE and no interaction cell by more
+# than M_TOLERANCE_BITS.
+M_ROUNDS = 200
+M_TOLERANCE = 0.001
+M_TOLERANCE_BITS = 0.01
 # The weight of Splink's m estimate against the candidates' evidence, in matches.
 M_PSEUDO_MATCHES = 10.0
 # Analysts' "same" judgements refine the model once there are this many.
@@ -265,7 +273,8 @@ class SplinkEngine:
         return model
 
     def _estimate_m(self, features: pa.Table, model: dict[str, Any]) -> dict[str, Any]:
-        """Re-estimate every m probability and the prior by expectation
+        """Re-estimate every m probability, the prior and the name-date
+        interaction (``threadline.resolve.interaction``) by expectation
         maximisation over all candidate pairs, u held at its random-pair
         estimate.
 
@@ -279,13 +288,19 @@ class SplinkEngine:
         same name, "same date" does, and a duplicate with a typo in its
         date looks unlikely. Over the candidate pairs of the prediction
         blocking (names, phonetics, dates with an initial, identifiers,
-        contacts) no comparison is held fixed: each round scores them with
-        the current model, the prior first brought to its fixed point
+        contacts) no comparison is held fixed: each round rescores them
+        with the current model, the prior first brought to its fixed point
         (``calibration.fit_prior``), and takes each level's m as the
         probability-weighted share of pairs at that level. Pairs outside the
         candidates are taken as non-matches, as blocking assumes. Splink's
         block estimate is a prior on m worth ``M_PSEUDO_MATCHES`` matches,
-        so a handful of duplicates leaves it nearly as it was."""
+        so a handful of duplicates leaves it nearly as it was.
+
+        Splink scores the pairs once; the rounds rescore them from their
+        levels, since a pair's weight is the sum of its levels' log2(m/u)
+        and the parts that do not depend on m (term-frequency adjustments).
+        EM creeps towards its fixed point, so many cheap rounds reach it
+        where a few full scorings stopped short."""
         features = _sample(features)
         n = features.num_rows
         total = n * (n - 1) / 2
@@ -299,24 +314,30 @@ class SplinkEngine:
             for li, level in enumerate(comp["comparison_levels"])
             if not level.get("is_null_level") and level.get("m_probability") is not None
         }
+        model = copy.deepcopy(model)
+        model.pop(interaction.MODEL_KEY, None)
+        pairs = self.predict(features, model, floor=CALIBRATION_FLOOR)
+        if pairs.num_rows == 0:
+            return model
+        gammas = _gamma_matrix(pairs, len(gamma_to_level))
+        prior = float(model["probability_two_random_records_match"])
+        weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
+        # what the pairs' weights owe to neither m nor the prior
+        rest = weights - calibration.log2_odds(prior) - _level_weights(model, gammas)
+        fitted_interaction: interaction.Interaction | None = None
         for _ in range(M_ROUNDS):
-            pairs = self.predict(features, model, floor=CALIBRATION_FLOOR)
-            if pairs.num_rows == 0:
-                return model
+            factors = rest + _level_weights(model, gammas)
+            if fitted_interaction is not None:
+                factors = factors + fitted_interaction.apply(gammas)
             # The prior first, at its fixed point for the current Bayes
             # factors (``calibration.fit_prior``): from a prior orders of
             # magnitude too low, as the deterministic rules give on data
             # without identifiers, every match looks unlikely and m settles
             # on what the few certain pairs show.
-            prior = float(model["probability_two_random_records_match"])
-            weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
-            factors = weights - calibration.log2_odds(prior)
             fitted = calibration.fit_prior(factors, total, prior)
             if fitted * total >= calibration.MIN_EXPECTED_MATCHES:
                 prior = fitted
             probs = calibration.posterior(factors, prior)
-            gammas = _gamma_matrix(pairs, len(gamma_to_level))
-            model = copy.deepcopy(model)
             moved = 0.0
             for ci, comp in enumerate(model["comparisons"]):
                 column = gammas[:, ci]
@@ -332,8 +353,18 @@ class SplinkEngine:
                     level["m_probability"] = m
             smooth_m_probabilities(model)
             model["probability_two_random_records_match"] = prior
-            if moved < M_TOLERANCE:
+            before = fitted_interaction
+            fitted_interaction = interaction.estimate(
+                *INTERACTING,
+                gammas,
+                probs,
+                _m_by_gamma(model, INTERACTING[0]),
+                _m_by_gamma(model, INTERACTING[1]),
+            )
+            if moved < M_TOLERANCE and _bits_moved(before, fitted_interaction) < M_TOLERANCE_BITS:
                 break
+        if fitted_interaction is not None:
+            model[interaction.MODEL_KEY] = fitted_interaction.to_json()
         return model
 
     def predict(
@@ -349,7 +380,9 @@ class SplinkEngine:
         features = _model_columns(add_block_keys(features))
         settings = dict(model)
         calibrated = calibration.Calibration.from_model(settings)
+        interacting = interaction.Interaction.from_model(settings)
         settings.pop(calibration.MODEL_KEY, None)
+        settings.pop(interaction.MODEL_KEY, None)
         settings["link_type"] = "dedupe_only"
         settings["blocking_rules_to_generate_predictions"] = [
             _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules(incremental)
@@ -363,9 +396,9 @@ class SplinkEngine:
                 settings,
                 log_level=None,
             )
-            frame = _predict(linker, calibrated, floor)
+            frame = _predict(linker, calibrated, interacting, floor)
             pairs = self._to_arrow(frame, _pairs_sql(frame.physical_name, self.array_function))
-        return _calibrated(pairs, calibrated, floor)
+        return _finish(pairs, interacting, calibrated, floor)
 
     def link(
         self, query: pa.Table, features: pa.Table, model: dict[str, Any], floor: float
@@ -378,7 +411,9 @@ class SplinkEngine:
         )
         settings = dict(model)
         calibrated = calibration.Calibration.from_model(settings)
+        interacting = interaction.Interaction.from_model(settings)
         settings.pop(calibration.MODEL_KEY, None)
+        settings.pop(interaction.MODEL_KEY, None)
         settings["link_type"] = "link_only"
         settings["blocking_rules_to_generate_predictions"] = [
             _rule_dict(rule, self.dialect) for rule in model_spec.prediction_rules()
@@ -395,11 +430,11 @@ class SplinkEngine:
                 settings,
                 log_level=None,
             )
-            frame = _predict(linker, calibrated, floor)
+            frame = _predict(linker, calibrated, interacting, floor)
             pairs = self._to_arrow(
                 frame, _pairs_sql(frame.physical_name, self.array_function, link=True)
             )
-        return _calibrated(pairs, calibrated, floor)
+        return _finish(pairs, interacting, calibrated, floor)
 
 
 #: No level is impossible among true matches: EM on a small or uniform sample
@@ -463,26 +498,61 @@ def _model_columns(table: pa.Table) -> pa.Table:
     return table.select([c for c in MODEL_COLUMNS if c in table.column_names])
 
 
-def _predict(linker: Linker, calibrated: calibration.Calibration | None, floor: float) -> Any:
-    """Splink's predictions of probability ``floor`` or more: on its own
-    probability, or on the weight the calibration maps to ``floor``."""
+def _predict(
+    linker: Linker,
+    calibrated: calibration.Calibration | None,
+    interacting: interaction.Interaction | None,
+    floor: float,
+) -> Any:
+    """Splink's predictions that may reach probability ``floor``: on the
+    weight the calibration (or, without one, the model) maps to ``floor``,
+    less what the interaction can add afterwards."""
     if calibrated is None:
-        return linker.inference.predict(threshold_match_probability=floor)
-    weight = min(1e6, calibrated.weight_for(floor))
+        weight = calibration.log2_odds(min(max(floor, 1e-300), 1 - 1e-16))
+    else:
+        weight = min(1e6, calibrated.weight_for(floor))
+    if interacting is not None:
+        weight -= interacting.most
     return linker.inference.predict(threshold_match_weight=weight)
 
 
-def _calibrated(
-    pairs: pa.Table, calibrated: calibration.Calibration | None, floor: float
+def _finish(
+    pairs: pa.Table,
+    interacting: interaction.Interaction | None,
+    calibrated: calibration.Calibration | None,
+    floor: float,
 ) -> pa.Table:
-    """``pairs`` with calibrated probabilities, at least ``floor``."""
-    if calibrated is None or pairs.num_rows == 0:
+    """``pairs`` with the interaction added to their weights (and to the
+    second comparison's evidence) and calibrated probabilities, at least
+    ``floor``."""
+    if pairs.num_rows == 0 or (interacting is None and calibrated is None):
         return pairs
     weights = np.asarray(pairs.column("weight").to_numpy(), dtype=np.float64)
-    probs = calibrated.apply(weights)
-    index = pairs.schema.get_field_index("probability")
-    pairs = pairs.set_column(index, "probability", pa.array(probs, pa.float64()))
+    if interacting is not None and interacting.bits:
+        extra = interacting.apply(_gamma_matrix(pairs, len(COMPARISON_NAMES)))
+        weights = weights + extra
+        evidence = _weight_matrix(pairs, len(COMPARISON_NAMES))
+        evidence[:, interacting.second] += extra
+        pairs = _set(pairs, "weight", pa.array(weights, pa.float64()))
+        pairs = _set(
+            pairs,
+            "weights",
+            pa.ListArray.from_arrays(
+                pa.array(np.arange(0, evidence.size + 1, evidence.shape[1], dtype=np.int32)),
+                pa.array(evidence.ravel(), pa.float64()),
+            ),
+        )
+    if calibrated is not None:
+        probs = calibrated.apply(weights)
+    else:
+        probs = 1.0 / (1.0 + np.exp2(-np.clip(weights, -1000.0, 1000.0)))
+    pairs = _set(pairs, "probability", pa.array(probs, pa.float64()))
     return pairs.filter(pc.greater_equal(pairs.column("probability"), floor))
+
+
+def _set(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    index = table.schema.get_field_index(name)
+    return table.set_column(index, table.schema.field(index), values)
 
 
 def _sample(features: pa.Table) -> pa.Table:
@@ -521,6 +591,44 @@ def _fill_default_m(model: dict[str, Any], linker: Linker) -> None:
         for level, source in zip(levels, trained._comparison_levels_excluding_null, strict=True):
             if level.get("m_probability") is None and source.m_probability is not None:
                 level["m_probability"] = float(source.m_probability)
+
+
+def _m_by_gamma(model: dict[str, Any], comparison: int) -> dict[int, float]:
+    """One comparison's m probabilities by level number (gamma)."""
+    levels = model["comparisons"][comparison]["comparison_levels"]
+    return {
+        gamma: float(levels[li].get("m_probability") or 0.0)
+        for gamma, li in _gamma_index(model)[comparison].items()
+    }
+
+
+def _level_weights(model: dict[str, Any], gammas: np.ndarray) -> np.ndarray:
+    """Each pair's sum over comparisons of its level's log2(m/u); null
+    levels (-1) add nothing."""
+    out = np.zeros(gammas.shape[0], dtype=np.float64)
+    for ci, index in enumerate(_gamma_index(model)):
+        levels = model["comparisons"][ci]["comparison_levels"]
+        table = np.zeros(max(index, default=0) + 2, dtype=np.float64)  # last slot: null
+        for gamma, li in index.items():
+            m, u = levels[li].get("m_probability"), levels[li].get("u_probability")
+            if m and u:
+                table[gamma] = np.log2(float(m) / float(u))
+        column = gammas[:, ci]
+        out += table[np.where(column >= 0, column, table.size - 1)]
+    return out
+
+
+def _bits_moved(old: interaction.Interaction | None, new: interaction.Interaction) -> float:
+    before = {} if old is None else old.bits
+    cells = set(before) | set(new.bits)
+    return max([0.0, *(abs(before.get(c, 0.0) - new.bits.get(c, 0.0)) for c in cells)])
+
+
+def _weight_matrix(pairs: pa.Table, comparisons: int) -> np.ndarray:
+    """The pairs' evidence (one weight per comparison) as a float array."""
+    flat = pc.list_flatten(pairs.column("weights").combine_chunks())
+    values = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return values.reshape(pairs.num_rows, comparisons).copy()
 
 
 def _gamma_matrix(pairs: pa.Table, comparisons: int) -> np.ndarray:

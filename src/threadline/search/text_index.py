@@ -12,6 +12,7 @@ mismatch (a crash between the two) means a rebuild from the store."""
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 import tantivy
 
 from threadline.errors import SearchError
+from threadline.search.highlight import latin, search_terms, snippet_html
 
 FORMAT = 1
 WRITER_HEAP = 64 << 20
@@ -71,12 +73,6 @@ class TextHit:
 _APOSTROPHES = re.compile(r"['’`]")
 #: everything but letters, digits and spaces: what the query syntax reads
 _SYNTAX = re.compile(r"[^\w\s]|_")
-
-
-def latin(text: str) -> str:
-    from normality import ascii_text
-
-    return ascii_text(text) or ""
 
 
 def date_number(text: str | None, end: bool = False) -> int | None:
@@ -255,10 +251,16 @@ class TextIndex:
             raise SearchError(f"Search failed in the text index at {self.path}: {exc}") from exc
         snippets = tantivy.SnippetGenerator.create(searcher, parsed, self._schema, "body")
         snippets.set_max_num_chars(240)
+        terms = search_terms(query.text)
         hits = []
         for score, address in result.hits:
             doc = searcher.doc(address)
-            snippet = snippets.snippet_from_doc(doc)
+            body = str(doc.get_first("body") or "")
+            snippet = snippets.snippet_from_doc(doc).to_html()
+            if "<b>" not in snippet:
+                # matched through the transliterated copy only (``Ivan`` for
+                # ``Иван``): Tantivy marks nothing in the text as written
+                snippet = snippet_html(body, terms) or snippet or html.escape(body[:240])
             page = int(doc.get_first("page") or 0)
             hits.append(
                 TextHit(
@@ -268,7 +270,7 @@ class TextIndex:
                     file_name=str(doc.get_first("file_name") or ""),
                     page=page or None,
                     score=float(score),
-                    snippet=snippet.to_html() or str(doc.get_first("body") or "")[:240],
+                    snippet=snippet,
                     datasets=[str(v) for v in doc.get_all("datasets")],
                     mime_type=str(doc.get_first("mime_type") or ""),
                 )

@@ -118,9 +118,9 @@ def _not_value_holders() -> list[str]:
 
 def known_values(store: StatementStore) -> dict[tuple[str, str], list[str]]:
     """(kind, cleaned value) -> ids of the entities holding it, for every
-    e-mail address, phone number and IBAN of a person, company, bank account
-    or other party; the keys as :mod:`threadline.search.patterns` cleans
-    what it finds in text."""
+    e-mail address, phone number, IBAN, LEI and IMO number of a person,
+    company, bank account, vessel or other party; the keys as
+    :mod:`threadline.search.patterns` cleans what it finds in text."""
     from followthemoney.types import registry
 
     found: dict[tuple[str, str], list[str]] = {}
@@ -136,6 +136,11 @@ def known_values(store: StatementStore) -> dict[tuple[str, str], list[str]]:
                 key = ("phone", clean) if clean else None
             elif prop == "iban":
                 key = ("iban", value.replace(" ", "").upper())
+            elif prop == "leiCode":
+                key = ("lei", value.replace(" ", "").upper())
+            elif prop == "imoNumber":
+                digits = "".join(c for c in value if c.isdigit())
+                key = ("imo", "IMO" + digits) if len(digits) == 7 else None
             if key is not None and entity_id not in found.get(key, []):
                 found.setdefault(key, []).append(entity_id)
     return found

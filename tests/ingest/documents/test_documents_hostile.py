@@ -255,3 +255,26 @@ def test_files_after_a_killed_worker_are_read_by_a_fresh_one(
     }
     assert sorted(texts) == [f"{p}{n}.txt" for p in "ac" for n in range(3)]
     assert texts["c2.txt"] == ["after the scan, note 2"]
+
+
+def test_a_file_queued_behind_one_that_times_out_is_still_read(
+    workspace: Workspace, tmp_path: Path, docs: Any
+) -> None:
+    """A worker holds the next file while it reads one: when it is killed for
+    the first one's time, the second was never started and goes to another
+    worker, not into the failures."""
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    # forty pages of OCR at 300 dpi take far longer than 3 s (each takes
+    # about half a second on a quiet machine); a fresh worker reads a line
+    # of text well within them, even on a busy one
+    docs.scanned_pdf(folder / "a-scan.pdf", [["SLOW TO READ"]] * 40)
+    (folder / "b.txt").write_text("queued behind the slow scan")
+    slow = dataclasses.replace(docs.limits, timeout_seconds=3.0, ocr_dpi=300)
+    report = workspace.ingest_documents(folder, "queue", limits=slow, workers=1)
+    failed = [(s, st) for s, st, _ in report.failed]
+    assert failed == [("queue/a-scan.pdf", "sandbox")], report.failed
+    texts = [
+        e.proxy.get("bodyText") for e in workspace.entities("queue") if e.schema.name == "PlainText"
+    ]
+    assert texts == [["queued behind the slow scan"]]

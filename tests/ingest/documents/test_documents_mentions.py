@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from threadline.search.mentions import MentionMatcher, name_keys
 from threadline.workspace import Workspace
 
@@ -112,3 +114,66 @@ def test_new_mentions_on_a_document_keep_its_pages_searchable(
     workspace.ingest_documents(root, "leak", limits=docs.limits)
     assert [h.page for h in workspace.search_text("cover")] == [1]
     assert workspace.search_text("wire") == []
+
+
+def test_national_phone_numbers_need_the_workspace_region(
+    workspace: Workspace, tmp_path: Path, docs: Any, helpers: Any
+) -> None:
+    people = helpers.write_csv(
+        tmp_path / "people.csv", ["name", "phone"], [["Olena Koval", "+44 20 7946 0958"]]
+    )
+    workspace.ingest(people, "registry", schema="Person", maps=["name=name", "phone=phone"])
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "note.txt").write_text("Call 020 7946 0958; order 02079460958 shipped.\n")
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    note = next(e for e in workspace.entities("leak") if e.schema.name == "PlainText")
+    # no region: a number without its country code could be anyone's
+    assert note.proxy.get("phoneMentioned") == []
+    config = workspace.path / "threadline.toml"
+    # the line the new workspace's file holds, commented out
+    config.write_text(config.read_text().replace('# phone_region = "GB"', 'phone_region = "gb"'))
+    where = workspace.path
+    workspace.close()
+    with Workspace.open(where) as ws:
+        assert ws.refresh_mentions("leak") == 1
+        note = next(e for e in ws.entities("leak") if e.schema.name == "PlainText")
+        # the grouped number is the holder's; the bare run of digits is not tagged
+        assert note.proxy.get("phoneMentioned") == ["+442079460958"]
+        (mention,) = [e for e in ws.entities("leak") if e.schema.name == "Mention"]
+        assert mention.proxy.get("name") == ["020 7946 0958"]
+
+
+def test_an_unknown_phone_region_is_a_clear_error(workspace: Workspace) -> None:
+    from threadline.errors import WorkspaceError
+
+    config = workspace.path / "threadline.toml"
+    config.write_text(config.read_text().replace('# phone_region = "GB"', 'phone_region = "UK"'))
+    where = workspace.path
+    workspace.close()
+    with Workspace.open(where) as ws, pytest.raises(WorkspaceError, match="phone_region"):
+        ws.refresh_mentions("leak")
+
+
+def test_a_company_is_mentioned_by_its_lei_and_a_vessel_by_its_imo_number(
+    workspace: Workspace, tmp_path: Path, docs: Any, helpers: Any
+) -> None:
+    firms = helpers.write_csv(
+        tmp_path / "firms.csv", ["name", "lei"], [["Kestrel Maritime Ltd", "5493001KJTIIGC8Y1R12"]]
+    )
+    workspace.ingest(firms, "registry", schema="Company", maps=["name=name", "leiCode=lei"])
+    ships = helpers.write_csv(tmp_path / "ships.csv", ["name", "imo"], [["Sea Owl", "9074729"]])
+    workspace.ingest(ships, "ships", schema="Vessel", maps=["name=name", "imoNumber=imo"])
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "note.txt").write_text(
+        "Charter by LEI 5493001KJTIIGC8Y1R12 of the IMO 9074729; invoice 9074729.\n"
+    )
+    workspace.ingest_documents(root, "leak", limits=docs.limits)
+    holders = {
+        e.id: e.schema.name for name in ("registry", "ships") for e in workspace.entities(name)
+    }
+    mentions = [e for e in workspace.entities("leak") if e.schema.name == "Mention"]
+    found = sorted((holders[m.proxy.get("resolved")[0]], m.proxy.get("name")[0]) for m in mentions)
+    # the bare 9074729 of the invoice is no IMO number
+    assert found == [("Company", "5493001KJTIIGC8Y1R12"), ("Vessel", "IMO 9074729")]

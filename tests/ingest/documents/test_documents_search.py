@@ -66,6 +66,9 @@ def test_filters_by_schema_mime_dataset_and_date(ingested: Workspace) -> None:
 def test_latin_query_finds_cyrillic_text(ingested: Workspace) -> None:
     names = {h.file_name for h in ingested.search_text("Ivanom Petrovym")}
     assert "ru.txt" in names
+    # the snippet marks the Cyrillic words the Latin search matched
+    (hit,) = [h for h in ingested.search_text("Ivanom Petrovym") if h.file_name == "ru.txt"]
+    assert "<b>Иваном</b> <b>Петровым</b>" in hit.snippet
 
 
 def test_cli_search_json_lists_documents(ingested: Workspace, cli: Any) -> None:

@@ -49,7 +49,6 @@ class Context:
     result: FileResult
     document: EntityOut
     depth: int
-    workdir: Path
     ocr_languages: str
 
     def entity(self, schema: str, *key: str) -> EntityOut:

@@ -4,7 +4,7 @@ per file after which the worker is killed. A parser that crashes, hangs or
 allocates without bound takes down only its own worker; the file is
 recorded as failed at stage ``sandbox`` with what happened, and a fresh
 worker takes the next file. A worker reads files one at a time, at most
-``TASKS_PER_WORKER`` of them.
+``TASKS_PER_WORKER`` of them, and holds the next one while it reads.
 
 Workers come from the one forkserver (``threadline.ingest.forkserver``)
 that has imported the extraction code once, so starting one costs a fork,
@@ -19,8 +19,9 @@ import os
 import resource
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 
 from threadline.errors import ServerBusy
@@ -33,6 +34,9 @@ from threadline.ingest.forkserver import worker_context
 #: files one worker extracts before it is replaced: a parser that leaks or
 #: fragments memory cannot push a later, innocent file over the limit
 TASKS_PER_WORKER = 64
+#: files a worker holds at once: the one it reads and the next, waiting in
+#: its pipe, so it never waits for this process to store a result
+QUEUE_PER_WORKER = 2
 STOPPED = (
     "the server is stopping: the files read so far are stored, the rest are not; "
     "send the file again when the server is back (stored files are skipped)"
@@ -86,14 +90,24 @@ class _Worker:
     process: BaseProcess
     conn: multiprocessing.connection.Connection
     limits: DocumentLimits
-    done: int = 0
-    task: Task | None = None
+    #: tasks sent so far (a worker serves ``TASKS_PER_WORKER``, then ends)
+    sent: int = 0
+    #: sent and not yet answered, in order: the first is being extracted
+    tasks: deque[Task] = field(default_factory=deque)
+    #: when the first of ``tasks`` must be done
     deadline: float = 0.0
+
+    def give(self, task: Task) -> None:
+        self.conn.send(task)
+        self.sent += 1
+        self.tasks.append(task)
+        if len(self.tasks) == 1:
+            self.deadline = time.monotonic() + task.limits.timeout_seconds
 
     def stop(self) -> None:
         """Ask it to end when idle; kill it when busy or it will not end."""
         isolated.untrack(self.process)
-        if self.task is not None:
+        if self.tasks:
             self.process.kill()
         elif self.process.is_alive():
             with contextlib.suppress(OSError):
@@ -126,10 +140,18 @@ def run_sandboxed(
 
     A worker process extracts up to ``TASKS_PER_WORKER`` files, one at a
     time, and is replaced after a failure, a limit or its share: starting one
-    per file cost as much as reading a short PDF."""
+    per file cost as much as reading a short PDF. Each busy worker also holds
+    the next file (``QUEUE_PER_WORKER``), so it goes on while this process
+    stores what it sent; a file queued behind one that crashed its worker
+    was never started, and goes to another worker."""
     ctx = worker_context()
     slots = workers or os.cpu_count() or 1
     pool: list[_Worker] = []
+    #: tasks given to a worker that ended before starting them
+    returned: deque[Task] = deque()
+
+    def take() -> Task | None:
+        return returned.popleft() if returned else next_task()
 
     def start(limits: DocumentLimits) -> _Worker:
         receive, send = ctx.Pipe(duplex=True)
@@ -142,46 +164,72 @@ def run_sandboxed(
         return _Worker(process, receive, limits)
 
     def assign(task: Task) -> None:
+        """Give ``task`` to an idle worker, or to a new one in its place."""
         idle = next(
-            (
-                w
-                for w in pool
-                if w.task is None and w.limits == task.limits and w.process.is_alive()
-            ),
+            (w for w in pool if not w.tasks and w.limits == task.limits and w.process.is_alive()),
             None,
         )
         if idle is None:
-            for stale in [w for w in pool if w.task is None]:
+            for stale in [w for w in pool if not w.tasks]:
                 stale.stop()  # other limits, or gone: its slot is for this task
                 pool.remove(stale)
             idle = start(task.limits)
             pool.append(idle)
         try:
-            idle.conn.send(task)
-        except OSError:  # it ended on its share; a fresh one takes the task
+            idle.give(task)
+        except OSError:  # it ended on its own; a fresh one takes the task
             pool.remove(idle)
             idle.stop()
             idle = start(task.limits)
             pool.append(idle)
-            idle.conn.send(task)
-        idle.task = task
-        idle.deadline = time.monotonic() + task.limits.timeout_seconds
+            idle.give(task)
+
+    def queue_behind(task: Task) -> bool:
+        """Queue ``task`` behind the file a busy worker is reading."""
+        for worker in pool:
+            if (
+                worker.tasks
+                and len(worker.tasks) < QUEUE_PER_WORKER
+                and worker.sent < TASKS_PER_WORKER
+                and worker.limits == task.limits
+            ):
+                try:
+                    worker.give(task)
+                except OSError:
+                    continue  # it died: the wait below reports its file
+                return True
+        return False
 
     def refill() -> None:
-        while sum(1 for w in pool if w.task is not None) < slots:
-            task = next_task()
+        while True:
+            busy = sum(1 for w in pool if w.tasks)
+            room = any(
+                len(w.tasks) < QUEUE_PER_WORKER and w.sent < TASKS_PER_WORKER
+                for w in pool
+                if w.tasks
+            )
+            if busy >= slots and not room:
+                return
+            task = take()
             if task is None:
                 return
-            assign(task)
+            if busy < slots:
+                assign(task)
+            elif not queue_behind(task):
+                returned.appendleft(task)
+                return
 
     def retire(worker: _Worker) -> None:
+        # what it was given and never started goes to another worker
+        returned.extend(worker.tasks)
+        worker.tasks.clear()
         pool.remove(worker)
         worker.stop()
 
     try:
         refill()
-        while any(w.task is not None for w in pool):
-            busy = [w for w in pool if w.task is not None]
+        while any(w.tasks for w in pool):
+            busy = [w for w in pool if w.tasks]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = multiprocessing.connection.wait(
                 [w.conn for w in busy] + [w.process.sentinel for w in busy], timeout
@@ -192,8 +240,7 @@ def run_sandboxed(
                 raise ServerBusy(STOPPED, retry_after=30)
             done: list[tuple[Task, FileResult]] = []
             for worker in busy:
-                task = worker.task
-                assert task is not None
+                task = worker.tasks[0]
                 result: FileResult | None = None
                 healthy = False
                 if worker.conn in ready:
@@ -211,9 +258,13 @@ def run_sandboxed(
                     result = crashed(task, f"took longer than {task.limits.timeout_seconds:.0f} s")
                 if result is None:
                     continue
-                worker.task = None
-                worker.done += 1
-                if not healthy or result.stage == "sandbox" or worker.done >= TASKS_PER_WORKER:
+                worker.tasks.popleft()
+                if worker.tasks:
+                    # the next one starts now (or started while this process
+                    # was busy: its deadline is, if anything, generous)
+                    worker.deadline = time.monotonic() + worker.tasks[0].limits.timeout_seconds
+                spent = worker.sent >= TASKS_PER_WORKER and not worker.tasks
+                if not healthy or result.stage == "sandbox" or spent:
                     retire(worker)
                 done.append((task, result))
             # the next files start before the finished ones are stored: the

@@ -4,7 +4,6 @@ Its result is plain data; the parent process writes it to the store."""
 from __future__ import annotations
 
 import posixpath
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,36 +65,34 @@ def extract_file(task: Task) -> FileResult:
     extractor = EXTRACTORS.load(handler)()
     document.schema = extractor.schema
     _describe(document, task, result, size)
-    with tempfile.TemporaryDirectory(prefix="tl-doc-") as workdir:
-        ctx = Context(
-            path=path,
-            source=task.source,
-            name=task.name,
-            dataset=task.dataset,
-            limits=task.limits,
-            blobs=blobs,
-            result=result,
-            document=document,
-            depth=task.depth,
-            workdir=Path(workdir),
-            ocr_languages=task.ocr_languages,
-        )
-        try:
-            extractor.extract(ctx)
-        except Encrypted as exc:
-            result.status, result.stage, result.reason = "encrypted", exc.stage, exc.reason
-            document.add("processingStatus", "failure")
-            document.add("processingError", f"encrypted: {exc.reason}")
-            result.children.clear()
-        except ExtractionFailed as exc:
-            _mark_failed(result, document, exc.stage, exc.reason)
-            result.children.clear()
-        except MemoryError:
-            _mark_failed(result, document, "limits", "ran out of its memory limit")
-            result.children.clear()
-        except RecursionError:
-            _mark_failed(result, document, "parse", "nested too deeply to parse")
-            result.children.clear()
+    ctx = Context(
+        path=path,
+        source=task.source,
+        name=task.name,
+        dataset=task.dataset,
+        limits=task.limits,
+        blobs=blobs,
+        result=result,
+        document=document,
+        depth=task.depth,
+        ocr_languages=task.ocr_languages,
+    )
+    try:
+        extractor.extract(ctx)
+    except Encrypted as exc:
+        result.status, result.stage, result.reason = "encrypted", exc.stage, exc.reason
+        document.add("processingStatus", "failure")
+        document.add("processingError", f"encrypted: {exc.reason}")
+        result.children.clear()
+    except ExtractionFailed as exc:
+        _mark_failed(result, document, exc.stage, exc.reason)
+        result.children.clear()
+    except MemoryError:
+        _mark_failed(result, document, "limits", "ran out of its memory limit")
+        result.children.clear()
+    except RecursionError:
+        _mark_failed(result, document, "parse", "nested too deeply to parse")
+        result.children.clear()
     if result.status == "ok":
         document.add("processingStatus", "success")
     # the document first: the rest refer to it

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from threadline.store.base import IngestWriter, SourceWrite, StatementBatch
 
@@ -228,7 +229,11 @@ FROM _tl_batch
 def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite]) -> int:
     """Many small sources in one transaction, each replacing its live
     version as an ingest would, with one statement per step for all of them
-    (not one per source: a folder of small files is thousands of sources)."""
+    (not one per source: a folder of small files is thousands of sources).
+    What is known from the batches (entities, what to re-index) is counted
+    from them, not read back from the statements table, and the steps that
+    retire earlier versions run only when there are some: a first ingest of
+    a folder is a handful of statements per flush."""
     # a source written twice in one call: its last write is the one kept
     latest = list({write.source: write for write in writes}.values())
     if not latest:
@@ -241,13 +246,29 @@ def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite
         first_id = int(rows[0][0])
         ids = list(range(first_id, first_id + len(latest)))
         tables = []
+        entities = []
         for ingest_id, write in zip(ids, latest, strict=True):
             table = write.batch if isinstance(write.batch, pa.Table) else write.batch.to_arrow()
             rows_in = table.num_rows
+            entities.append(pc.count_distinct(table.column("entity_id")).as_py() if rows_in else 0)
             table = table.append_column("_source", pa.array([write.source] * rows_in, pa.string()))
             tables.append(
                 table.append_column("_ingest", pa.array([ingest_id] * rows_in, pa.int64()))
             )
+        # the live versions these writes replace (read before the new ones
+        # are inserted, which are live too)
+        con.register("_tl_sources", pa.table({"source": [w.source for w in latest]}))
+        try:
+            old = [
+                int(row[0])
+                for row in con.execute(
+                    "SELECT i.id FROM ingests i JOIN _tl_sources n ON i.source = n.source "
+                    "WHERE i.dataset = $dataset AND i.state = 'live'",
+                    {"dataset": dataset},
+                ).fetchall()
+            ]
+        finally:
+            con.unregister("_tl_sources")
         new = pa.table(
             {
                 "id": pa.array(ids, pa.int64()),
@@ -256,6 +277,7 @@ def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite
                 "sha256": [w.sha256 for w in latest],
                 "format": [w.format for w in latest],
                 "records": pa.array([w.records for w in latest], pa.int64()),
+                "entities": pa.array(entities, pa.int64()),
                 "statements": pa.array([t.num_rows for t in tables], pa.int64()),
             }
         )
@@ -265,52 +287,17 @@ def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite
         try:
             con.execute(
                 "INSERT INTO ingests SELECT id, $dataset, source, path, sha256, format, "
-                "$now, $now, 0, 0, 0, 0, 'pending' FROM _tl_new",
+                "$now, $now, records, entities, statements, 0, 'live' FROM _tl_new",
                 params,
             )
             con.execute(_INSERT_MANY, params)
-            # the live versions these writes replace
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _tl_old AS SELECT i.id FROM ingests i "
-                "JOIN _tl_new n ON i.source = n.source "
-                "WHERE i.dataset = $dataset AND i.state = 'live'",
-                {"dataset": dataset},
-            )
-            con.execute(
-                "INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
-                "WHERE ingest_id IN (SELECT id FROM _tl_new) "
-                "OR ingest_id IN (SELECT id FROM _tl_old)"
-            )
-            # a value seen before in the same source keeps its first sighting
-            con.execute(
-                """
-                UPDATE statements AS s SET first_seen = o.first_seen
-                FROM (SELECT id, source, min(first_seen) AS first_seen FROM statements
-                      WHERE ingest_id IN (SELECT id FROM _tl_old) GROUP BY id, source) AS o
-                WHERE s.ingest_id IN (SELECT id FROM _tl_new)
-                  AND s.id = o.id AND s.source = o.source
-                """
-            )
-            con.execute(
-                "UPDATE ingests SET state = 'replaced' WHERE id IN (SELECT id FROM _tl_old)"
-            )
-            con.execute(
-                """
-                UPDATE ingests SET state = 'live', finished_at = $now, records = n.records,
-                    entities = coalesce(c.entities, 0), statements = n.statements, rejected = 0
-                FROM _tl_new AS n LEFT JOIN (
-                    SELECT ingest_id, count(DISTINCT entity_id) AS entities FROM statements
-                    WHERE ingest_id IN (SELECT id FROM _tl_new) GROUP BY ingest_id
-                ) AS c ON c.ingest_id = n.id
-                WHERE ingests.id = n.id
-                """,
-                {"now": datetime.now()},
-            )
-            counted = con.execute(
-                "SELECT coalesce(sum(entities), 0) FROM ingests "
-                "WHERE id IN (SELECT id FROM _tl_new)"
-            ).fetchall()
-            con.execute("DROP TABLE _tl_old")
+            con.execute("INSERT INTO index_queue SELECT DISTINCT entity_id FROM _tl_batch")
+            if old:
+                con.register("_tl_old", pa.table({"id": pa.array(old, pa.int64())}))
+                try:
+                    _retire_replaced(con)
+                finally:
+                    con.unregister("_tl_old")
         finally:
             con.unregister("_tl_new")
             con.unregister("_tl_batch")
@@ -324,4 +311,24 @@ def write_sources(store: DuckDBStore, dataset: str, writes: Sequence[SourceWrite
         store.forget_generation()
         raise
     store.collect_garbage()
-    return int(counted[0][0])
+    return sum(entities)
+
+
+def _retire_replaced(con: duckdb.DuckDBPyConnection) -> None:
+    """The earlier live versions (``_tl_old``) of the sources just written
+    (``_tl_new``) are replaced: their entities are re-indexed, and a value
+    seen before in the same source keeps its first sighting."""
+    con.execute(
+        "INSERT INTO index_queue SELECT DISTINCT entity_id FROM statements "
+        "WHERE ingest_id IN (SELECT id FROM _tl_old)"
+    )
+    con.execute(
+        """
+        UPDATE statements AS s SET first_seen = o.first_seen
+        FROM (SELECT id, source, min(first_seen) AS first_seen FROM statements
+              WHERE ingest_id IN (SELECT id FROM _tl_old) GROUP BY id, source) AS o
+        WHERE s.ingest_id IN (SELECT id FROM _tl_new)
+          AND s.id = o.id AND s.source = o.source
+        """
+    )
+    con.execute("UPDATE ingests SET state = 'replaced' WHERE id IN (SELECT id FROM _tl_old)")

@@ -28,6 +28,7 @@ from threadline.store.duckdb.ingest import DuckDBIngest, write_sources
 from threadline.store.duckdb.links import read_link_edges, read_link_nodes
 from threadline.store.duckdb.sql import sql_list
 from threadline.store.duckdb.tables import DDL, SCHEMA_VERSION
+from threadline.store.grouping import grouped_values
 
 #: the meta key prefix of a dataset's retention in days
 _RETENTION = "retention_days:"
@@ -197,7 +198,7 @@ class DuckDBStore(StatementStore):
             for low, high in _id_ranges(cur, queued):
                 params = {"low": low, "high": high}
                 reader = cur.execute(query, params).to_arrow_reader(max(1, chunk))
-                yield from _grouped(reader)
+                yield from grouped_values(reader)
         finally:
             cur.close()
 
@@ -489,57 +490,3 @@ def _id_ranges(cur: duckdb.DuckDBPyConnection, queued: bool) -> list[tuple[str, 
     cuts = sorted({sample[len(sample) * i // parts] for i in range(1, parts)} - {""})
     lows = ["", *cuts]
     return list(zip(lows, [*cuts, None], strict=True))
-
-
-def _grouped(reader: pa.RecordBatchReader) -> Iterator[EntityValues]:
-    """Rows sorted by entity id (then property), as one (id, schemata,
-    datasets, props, values) per entity; the ``id`` pseudo-property gives
-    only its schema and dataset. Groups are found with Arrow and sliced out
-    whole, not assembled row by row in Python."""
-    import pyarrow.compute as pc
-
-    pending: EntityValues | None = None
-    for batch in reader:
-        size = batch.num_rows
-        if size == 0:
-            continue
-        ids = batch.column(0)
-        changed = pc.not_equal(ids.slice(1), ids.slice(0, size - 1))
-        starts = [0, *(i + 1 for i in pc.indices_nonzero(changed).to_pylist())]
-        group_ids = ids.take(starts).to_pylist()
-        schema, dataset, prop, value = (batch.column(i).to_pylist() for i in range(1, 5))
-        ends = [*starts[1:], size]
-        for entity_id, begin, end in zip(group_ids, starts, ends, strict=True):
-            props = prop[begin:end]
-            values = value[begin:end]
-            if "id" in props:
-                # sorted by property, so the id rows are one run
-                first = props.index("id")
-                last = first + props.count("id")
-                del props[first:last], values[first:last]
-            group = (
-                entity_id,
-                sorted(set(schema[begin:end])),
-                sorted(set(dataset[begin:end])),
-                props,
-                values,
-            )
-            if pending is not None:
-                if pending[0] == entity_id:
-                    # an entity that spans two batches
-                    group = _merge(pending, group)
-                else:
-                    yield pending
-            pending = group
-    if pending is not None:
-        yield pending
-
-
-def _merge(first: EntityValues, second: EntityValues) -> EntityValues:
-    return (
-        first[0],
-        sorted({*first[1], *second[1]}),
-        sorted({*first[2], *second[2]}),
-        first[3] + second[3],
-        first[4] + second[4],
-    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from threadline.ingest.documents.base import Context, Encrypted, ExtractionFailed, Extractor
@@ -92,13 +93,13 @@ class PDFExtractor(Extractor):
         if width * scale * height * scale > ctx.limits.max_pixels:
             raise ExtractionFailed(f"page {number} is too large to render for OCR", "limits")
         bitmap = page.render(scale=scale, grayscale=True)  # type: ignore[attr-defined]
-        image = ctx.workdir / f"page-{number}.png"
-        bitmap.to_pil().save(image)
-        bitmap.close()
-        try:
+        # a scratch folder only for a page that needs OCR: making and removing
+        # one for every file cost more than a born-digital page's text
+        with tempfile.TemporaryDirectory(prefix="tl-ocr-") as scratch:
+            image = Path(scratch) / f"page-{number}.png"
+            bitmap.to_pil().save(image)
+            bitmap.close()
             return ocr_image(image, ctx.ocr_languages, ctx.limits.timeout_seconds)
-        finally:
-            image.unlink(missing_ok=True)
 
 
 _WHOLE_PLANE = ["-x", "-100000", "-y", "-100000", "-W", "200000", "-H", "200000"]
