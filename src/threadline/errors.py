@@ -15,6 +15,9 @@
      │    └── JudgementError      a judgement on an unknown id, or a bad judgements file
      ├── GraphError               a graph operation that cannot run as asked
      ├── ServerBusy               the server is at a limit of its own; retry later (HTTP 503)
+ ├── JobError                 a job that cannot be started, found or cancelled as asked
+ │    ├── JobNotFound         (exit 4)                                              404
+ │    └── JobCancelled        raised inside a job's work when someone cancelled it (exit 12)
      ├── DocumentsFailed          some documents could not be read; each is recorded with its
      │                            stage and reason, the rest are stored (exit 11)
      ├── AppDatabaseError         the app database (users, cases, audit) is unusable: a bad
@@ -129,6 +132,22 @@ class ServerBusy(ThreadlineError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class JobError(ThreadlineError):
+    """A job (``threadline.access.jobs``) cannot be started, found or
+    cancelled as asked: an unknown kind, bad parameters, a finished job."""
+
+    exit_code = 12
+
+
+class JobNotFound(JobError):
+    exit_code = 4
+
+
+class JobCancelled(JobError):
+    """Raised at a progress point of a job someone cancelled: the work stops
+    there and rolls back what it had not committed."""
 
 
 class DocumentsFailed(ThreadlineError):

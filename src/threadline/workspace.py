@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from threadline.ingest.documents.run import DocumentProgressFn, DocumentReport
     from threadline.ingest.isolated import WorkerLimits
     from threadline.ingest.pipeline import IngestOptions, IngestReport, OnError, ProgressFn
+    from threadline.ingest.spool import Spooled
     from threadline.model.entity import Entity
     from threadline.model.statements import EntityValues
     from threadline.resolve.judgements import JudgementRecord
@@ -466,16 +467,25 @@ class Workspace:
     def _ingest_isolated(
         self, path: Path, options: IngestOptions, limits: WorkerLimits
     ) -> IngestReport:
+        spooled = self.read_isolated(path, options, limits)
+        return self._commit_spooled(spooled)
+
+    def read_isolated(self, path: Path, options: IngestOptions, limits: WorkerLimits) -> Spooled:
+        """Read and map ``path`` in a worker process under ``limits`` into a
+        spool of statement batches, without touching the store: a job runs
+        this part (the long one) while the server goes on answering, then
+        :meth:`commit_read` under the workspace lock. A spool that is never
+        committed is removed with :meth:`discard_read`."""
         import uuid
 
         from threadline.ingest.isolated import run_isolated
-        from threadline.ingest.spool import commit_spooled, spool_ingest
+        from threadline.ingest.spool import spool_ingest
 
         spool_dir = self.path / TMP_DIR
         spool_dir.mkdir(exist_ok=True)
         spool = spool_dir / f"spool-{uuid.uuid4().hex}.arrow"
         try:
-            spooled = run_isolated(
+            spooled: Spooled = run_isolated(
                 spool_ingest,
                 path,
                 options,
@@ -484,9 +494,41 @@ class Workspace:
                 limits=limits,
                 what=path.name,
             )
+        except BaseException:
+            spool.unlink(missing_ok=True)
+            raise
+        return spooled
+
+    @staticmethod
+    def discard_read(spooled: Spooled) -> None:
+        spooled.spool.unlink(missing_ok=True)
+
+    def _commit_spooled(self, spooled: Spooled) -> IngestReport:
+        from threadline.ingest.spool import commit_spooled
+
+        try:
             return commit_spooled(self.store, spooled)
         finally:
-            spool.unlink(missing_ok=True)
+            spooled.spool.unlink(missing_ok=True)
+
+    def commit_read(self, spooled: Spooled) -> IngestReport:
+        """Store what :meth:`read_isolated` read, all or nothing, as
+        :meth:`ingest` would (the search index and mentions follow)."""
+        report = self._commit_spooled(spooled)
+        self._update_index()
+        self._refresh_all_mentions()
+        return report
+
+    def tag_mentions(self, dataset: str) -> int:
+        """Find ``dataset``'s mentions of known entities again (see
+        :meth:`refresh_mentions`) and bring the search index up to date."""
+        if not self.store.has_dataset(dataset):
+            raise DatasetNotFound(f"no dataset named {dataset!r} (see `threadline datasets`)")
+        before = self.store.generation
+        try:
+            return self.refresh_mentions(dataset)
+        finally:
+            self._update_index(since=before)
 
     def datasets(self) -> list[DatasetInfo]:
         return self.store.datasets()

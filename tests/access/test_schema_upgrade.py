@@ -31,11 +31,11 @@ def version(access: AccessControl) -> str | None:
 
 
 def test_a_new_database_has_no_second_home_for_judgements(access: AccessControl) -> None:
-    assert version(access) == str(t.SCHEMA_VERSION) == "4"
+    assert version(access) == str(t.SCHEMA_VERSION) == "5"
     assert "judgements" not in tables(access)
 
 
-@pytest.mark.parametrize("old", ["1", "2", "3"])
+@pytest.mark.parametrize("old", ["1", "2", "3", "4"])
 def test_an_older_database_is_upgraded_and_keeps_what_it_had(
     access: AccessControl, db_url: str, settings: AccessSettings, old: str
 ) -> None:
@@ -44,15 +44,20 @@ def test_an_older_database_is_upgraded_and_keeps_what_it_had(
         if old == "2":
             conn.execute(text(_V2_JUDGEMENTS))
             conn.execute(text("INSERT INTO judgements VALUES (1, 'a', 'b', 'positive')"))
-        # every older version was made without case_policies (version 4)
-        conn.execute(text("DROP TABLE case_policies"))
+        # versions before 4 were made without case_policies, all before 5
+        # without the jobs and their log
+        conn.execute(text("DROP TABLE job_log"))
+        conn.execute(text("DROP TABLE jobs"))
+        if old != "4":
+            conn.execute(text("DROP TABLE case_policies"))
         upgrade_from = text("UPDATE app_meta SET value = :v WHERE key = 'schema_version'")
         conn.execute(upgrade_from, {"v": old})
     access.close()
 
     with AccessControl(db_url, settings) as upgraded:
-        assert version(upgraded) == "4"
+        assert version(upgraded) == "5"
         assert "case_policies" in tables(upgraded)  # version 4 added it
+        assert {"jobs", "job_log"} <= tables(upgraded)  # version 5 added them
         assert upgraded.audit.log.verify().ok
         assert upgraded.audit.log.count() == 1
         if old == "2":  # retired, not dropped
@@ -62,5 +67,5 @@ def test_an_older_database_is_upgraded_and_keeps_what_it_had(
         else:
             assert "judgements" not in tables(upgraded)
     with AccessControl(db_url, settings) as reopened:  # and is not upgraded twice
-        assert version(reopened) == "4"
+        assert version(reopened) == "5"
         assert reopened.audit.log.verify().ok

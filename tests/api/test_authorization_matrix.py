@@ -105,6 +105,20 @@ def ingest_call(path: str) -> Build:
     return build
 
 
+def matrix_job(api: Api) -> str:
+    """A finished job of olga's."""
+    job = api.access.jobs.create("olga", "reindex", {})
+    api.access.jobs.request_cancel(job.id)
+    return job.id
+
+
+def queued_job(api: Api, relation: str) -> str:
+    """A job that stays queued (never handed to the runner) to cancel: the
+    caller's own (``owner``: olga's) or someone else's (``none``: nina's)."""
+    owner = "olga" if relation == "owner" else "nina"
+    return api.access.jobs.create(owner, "reindex", {}).id
+
+
 def case_path(suffix: str = "") -> Callable[[Api], str]:
     return lambda api: f"/cases/{api.case_id}{suffix}"
 
@@ -307,6 +321,29 @@ TABLE: dict[str, Row] = {
     # -- loading data: analysts --
     "POST /ingest/preview": plain_row(ingest_call("/ingest/preview"), 403, 200, 403),
     "POST /ingest": plain_row(ingest_call("/ingest"), 403, 200, 403),
+    # -- jobs: analysts start them; analysts and admins follow them; the one who
+    # started a job or an admin cancels it (nina's job: mark may not)
+    "GET /jobs": plain_row(lambda api, rel: Call("GET", "/jobs"), 403, 200, 200),
+    "GET /jobs/{job_id}": plain_row(
+        lambda api, rel: Call("GET", f"/jobs/{matrix_job(api)}"), 403, 200, 200
+    ),
+    "POST /jobs": plain_row(
+        lambda api, rel: Call("POST", "/jobs", json={"kind": "retention_sweep", "params": {}}),
+        403,
+        202,
+        403,
+    ),
+    "POST /jobs/ingest": plain_row(ingest_call("/jobs/ingest"), 403, 202, 403),
+    "POST /jobs/{job_id}/cancel": Row(
+        ("none", "owner"),
+        lambda api, rel: Call("POST", f"/jobs/{queued_job(api, rel)}/cancel"),
+        {
+            ANON: 401,
+            VIEWER: 403,
+            ANALYST: {"owner": 200, "none": 403},
+            ADMIN: 200,
+        },
+    ),
     # -- administration: admins --
     "GET /users": plain_row(lambda api, rel: Call("GET", "/users"), 403, 403, 200),
     "POST /users": plain_row(

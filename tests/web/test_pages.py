@@ -33,9 +33,10 @@ PAGES = {
     "/cases": "cases",
     "/cases/c-1": "case",
     "/ingest": "ingest",
+    "/jobs": "jobs",
     "/admin": "admin",
 }
-NAV_LABELS = ["Search", "Graph", "Review", "Cases", "Ingest", "Admin"]
+NAV_LABELS = ["Search", "Graph", "Review", "Cases", "Ingest", "Jobs", "Admin"]
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 #: The same without "/" (a path segment cannot hold one).
 HOSTILE_SEGMENT = '"><script>alert(1)<img src=x onerror=alert(2)>'
@@ -143,6 +144,7 @@ def test_other_page_testids(client: TestClient) -> None:
         "/cases/c-1": ["note-text", "add-note", "case-members", "case-activity", "add-member"],
         "/ingest": ["ingest-file", "ingest-preview", "ingest-load", "preview-entities"],
         "/admin": ["users", "verify-chain", "audit", "create-user"],
+        "/jobs": ["jobs-table", "job-log", "job-kind", "job-start-button"],
         "/entities/e": ["properties", "relations", "members", "add-to-case", "open-graph"],
     }
     for path, testids in expected.items():

@@ -46,6 +46,13 @@ class Action(StrEnum):
     DATASET_DROP = "dataset.drop"
     RETENTION_SET = "retention.set"
     RETENTION_SWEEP = "retention.sweep"
+    RESOLVE = "resolve"
+    REINDEX = "reindex"
+    MENTIONS = "mentions"
+    # long work run as a job: started, asked to stop, and how it ended
+    JOB_START = "job.start"
+    JOB_CANCEL = "job.cancel"
+    JOB_END = "job.end"
     # accounts and sessions
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"

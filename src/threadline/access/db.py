@@ -91,15 +91,28 @@ _POSTGRES_TRIGGERS = [
 def _owner_only(path: Path) -> None:
     """Make the database file readable by its owner alone before SQLite
     opens it: it holds password hashes and the audit log. SQLite gives its
-    -wal and -shm files the database file's permissions."""
+    -wal and -shm files the database file's permissions.
+
+    An existing file is changed by name, never opened: closing a descriptor
+    of a file drops every POSIX lock this process holds on it, SQLite's
+    included (SQLite's "how to corrupt" list, 2.2), and a server opens its
+    database a second time for each command it runs on a caller's behalf
+    (``threadline.cli.control``)."""
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.chmod(path, 0o600)
+        return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return  # not ours to change: the open reports what is wrong
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)  # made meanwhile: again by name
+        return
     except OSError:
         return  # a missing directory: the open reports it, with the URL
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+    os.close(fd)  # a new file: no lock on it yet
 
 
 def embedded_url(workspace: Path) -> str:
@@ -224,7 +237,7 @@ class AppDatabase:
         versions = {
             1: _SQLITE_TRIGGERS if self.is_sqlite else _POSTGRES_TRIGGERS,
             # 2 added the judgements table and its guards; 3 retired the table;
-            # 4 added case_policies (no triggers)
+            # 4 added case_policies, 5 the jobs and their log (no triggers)
         }
         for version, ddls in versions.items():
             if version > since:

@@ -6,6 +6,7 @@ the app database and wires its parts together:
 - ``cases``: need-to-know compartments, their members, notes and entities;
 - ``masking``: who sees personal details masked, and references to reveal
   them by;
+- ``jobs``: long work (ingest, resolve, ...) and its progress, log and cancel;
 - ``audit``: recording searches, views, exports, merges and judgements (with
   a case or a stated purpose), reading and verifying the log. Judgements
   themselves live in the workspace store (``threadline.resolve.judgements``).
@@ -25,6 +26,7 @@ from threadline.access.audit import AuditLog
 from threadline.access.cases import Cases
 from threadline.access.checkpoints import Checkpoints
 from threadline.access.db import AppDatabase, embedded_url
+from threadline.access.jobs import JobBook
 from threadline.access.masking import Masking
 from threadline.access.policy import Principal
 from threadline.access.sessions import Login, Sessions
@@ -48,6 +50,7 @@ class AccessControl:
         self.audit = AuditTrail(self.db, log)
         self.masking = Masking(self.cases, self.settings)
         self.checkpoints = Checkpoints(log, home) if home is not None else None
+        self.jobs = JobBook(self.db)
 
     @classmethod
     def for_workspace(

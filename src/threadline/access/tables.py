@@ -18,6 +18,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 
 #: bumped when a table changes; ``AppDatabase`` upgrades an older database
 #: (see ``db``) and refuses one it does not know
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: ``prev_hash`` of the first audit entry
 GENESIS_HASH = "0" * 64
 
@@ -180,3 +181,40 @@ audit_head = Table(
 # workspace store's resolution tables, and the audit log records who judged
 # and for which case or purpose. A version-2 database keeps its table and rows
 # (append-only data is never dropped); nothing reads or writes them.
+
+
+#: long work (ingest, resolve, reindex, mention tagging, retention sweeps) run
+#: as jobs (added in schema version 5). ``runner`` names the process running a
+#: job (host:pid:start time), so a later process can tell a job whose runner
+#: died from one still running; ``cancel_requested`` is read at progress points.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("message", Text, nullable=False, default=""),
+    Column("params", Text, nullable=False),
+    Column("result", Text),
+    Column("error", Text),
+    Column("runner", Text),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    CheckConstraint(
+        "state IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="jobs_state"
+    ),
+    Index("jobs_state", "state"),
+)
+
+job_log = Table(
+    "job_log",
+    metadata,
+    Column("job_id", String(32), ForeignKey("jobs.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("ts", UTCDateTime, nullable=False),
+    Column("line", Text, nullable=False),
+)

@@ -31,6 +31,7 @@ from threadline.api import (
     routes_export,
     routes_graph,
     routes_ingest,
+    routes_jobs,
     routes_review,
     routes_search,
     routes_users,
@@ -54,6 +55,7 @@ ROUTERS = (
     routes_review,
     routes_cases,
     routes_ingest,
+    routes_jobs,
     routes_export,
     routes_users,
     routes_audit,
@@ -157,7 +159,7 @@ def create_app(
         max_lag=settings.max_loop_lag,
         min_rate=settings.shed_min_rate,
         timeout=settings.request_timeout,
-        untimed=(f"{API_PREFIX}/ingest",),
+        untimed=(f"{API_PREFIX}/ingest", f"{API_PREFIX}/jobs/ingest"),
     )
     app.add_middleware(SecurityHeaders)
     return app

@@ -13,7 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from threadline.api.errors import error_response
 
 JSON_BODY_LIMIT = 1024 * 1024
-UPLOAD_PREFIX = "/api/v1/ingest"
+#: the routes that take uploads (``/ingest``, ``/ingest/preview``, ``/jobs/ingest``)
+UPLOAD_PREFIXES = ("/api/v1/ingest", "/api/v1/jobs/ingest")
 
 
 def _too_large(limit: int) -> str:
@@ -33,7 +34,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        limit = self.upload_limit if path.startswith(UPLOAD_PREFIX) else JSON_BODY_LIMIT
+        limit = self.upload_limit if path.startswith(UPLOAD_PREFIXES) else JSON_BODY_LIMIT
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             response = error_response(413, "payload_too_large", _too_large(limit))

@@ -1,5 +1,5 @@
 """What the application holds for its lifetime: the workspace, the access
-layer and a lock.
+layer, the job runner and a lock.
 
 DuckDB is not safe for concurrent use of one connection from several
 threads, and FastAPI runs each request in a thread of its pool, so every use
@@ -18,6 +18,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,8 @@ from threadline.api.login_pool import LoginPool
 from threadline.api.settings import ApiSettings
 from threadline.graph.cache import graph_key
 from threadline.graph.structure import Graph
+from threadline.jobs.context import JobLimits
+from threadline.jobs.runner import JobRunner
 from threadline.workspace import Workspace
 
 T = TypeVar("T")
@@ -40,9 +43,12 @@ class AppState:
         settings: ApiSettings,
     ) -> None:
         self.settings = settings
-        self.workspace = Workspace.open(workspace_path)
+        # absolute: a forwarded command (``threadline.cli.control``) may run
+        # in another working directory
+        self.workspace_path = Path(workspace_path).resolve()
+        self.workspace = Workspace.open(self.workspace_path)
         try:
-            self.access = AccessControl.for_workspace(workspace_path, db_url, settings.access)
+            self.access = AccessControl.for_workspace(self.workspace_path, db_url, settings.access)
         except BaseException:
             self.workspace.close()
             raise
@@ -60,6 +66,13 @@ class AppState:
         #: by whether it holds the mention edges
         self._graph: dict[bool, tuple[str, Graph]] = {}
         self._closed = False
+        limits = JobLimits(
+            settings.upload_limits,
+            settings.upload_document_limits,
+            settings.upload_document_workers,
+        )
+        self.jobs = JobRunner(self.workspace_path, self.data, self.access, limits)
+        self.jobs.start()
 
     @contextmanager
     def data(self) -> Iterator[Workspace]:
@@ -105,6 +118,10 @@ class AppState:
 
     def close(self) -> None:
         """Close the app database and the workspace (once, however often called)."""
+        if self._closed:
+            return
+        # before the lock: the running job holds it until it stops
+        self.jobs.stop()
         with self._lock:
             if self._closed:
                 return

@@ -13,6 +13,7 @@ the app and showing ``--help`` import no engine (``tests/cli/test_startup.py``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +26,14 @@ from threadline.cli import (
     entity_cmds,
     graph_cmds,
     graph_network_cmds,
+    job_cmds,
     resolve_cmds,
     retention_cmds,
     serve_cmds,
     workspace_cmds,
 )
 from threadline.cli.common import State, run
+from threadline.cli.control import forward_if_held
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,16 @@ GROUPS: list[Group] = [
             Command("sweep", retention_cmds.retention_sweep),
         ],
         no_args_is_help=True,
+    ),
+    Group(
+        "jobs",
+        "Jobs (ingest, resolve, reindex, ...): list them, start one, show one, cancel one.",
+        [
+            Command("start", job_cmds.jobs_start),
+            Command("show", job_cmds.jobs_show),
+            Command("cancel", job_cmds.jobs_cancel),
+        ],
+        default=job_cmds.jobs_list,
     ),
     Group(
         "users",
@@ -183,6 +196,10 @@ app = build_app()
 
 
 def main() -> None:
+    # beside a server holding the workspace, the command runs there
+    code = forward_if_held(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
     run(app)
 
 

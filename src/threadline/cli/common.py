@@ -13,8 +13,8 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +22,8 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    import typer
-
     from threadline.access import Principal
+    from threadline.errors import ThreadlineError
     from threadline.workspace import Workspace
 
 err = Console(stderr=True)
@@ -32,10 +31,13 @@ out = Console()
 
 
 class State:
-    """The root options (``-w``, ``-q``), set before any command runs."""
+    """The root options (``-w``, ``-q``), set before any command runs; and,
+    in a server running a forwarded command (``threadline.cli.control``),
+    the workspace it holds."""
 
     workspace: Path | None = None
     quiet = False
+    held: Any = None
 
 
 def emit_json(data: Any) -> None:
@@ -49,10 +51,18 @@ def show_progress() -> bool:
     return not State.quiet and err.is_terminal
 
 
-def open_workspace() -> Workspace:
-    """The workspace of ``-w``, ``$THREADLINE_WORKSPACE`` or the current directory."""
+def open_workspace() -> AbstractContextManager[Workspace]:
+    """The workspace of ``-w``, ``$THREADLINE_WORKSPACE`` or the current
+    directory, for a ``with`` block. In a server running a forwarded command
+    on the workspace it holds, that one (under its lock, left open)."""
     from threadline.workspace import Workspace
 
+    if State.held is not None:
+        held: AbstractContextManager[Workspace] | None = State.held.open(
+            Workspace.locate(State.workspace)
+        )
+        if held is not None:
+            return held
     return Workspace.find(State.workspace)
 
 
@@ -249,30 +259,43 @@ def count_progress(label: str) -> Iterator[Any]:
         yield update
 
 
-def run(app: typer.Typer) -> None:
-    """Run the command line; a library error becomes a one-line message on
-    stderr and its class's exit code (see ``threadline.errors``)."""
+def run(app: Callable[..., Any]) -> None:
+    """Run the command line and exit with its code."""
+    sys.exit(run_args(app))
+
+
+def fail(exc: ThreadlineError) -> int:
+    """Say what went wrong on one line; the exit code of its class."""
+    # soft_wrap: one line per error, whatever the width, so logs and greps work.
+    err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    return exc.exit_code
+
+
+def run_args(app: Callable[..., Any], argv: list[str] | None = None) -> int:
+    """Run the command line (the Typer app, or the root command it built;
+    ``argv``, else this process's arguments); a library error becomes a
+    one-line message on stderr and its class's exit code (see
+    ``threadline.errors``)."""
     import typer
 
     from threadline.errors import ThreadlineError
 
     try:
-        app(standalone_mode=False)
+        app(args=argv, standalone_mode=False)
     except ThreadlineError as exc:
-        # soft_wrap: one line per error, whatever the width, so logs and greps work.
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        return fail(exc)
     except KeyboardInterrupt:
         err.print("Interrupted; nothing was changed by the interrupted command.")
-        sys.exit(130)
+        return 130
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except typer.Abort:
-        sys.exit(1)
+        return 1
     except Exception as exc:
         # Usage errors (Typer's vendored click) know how to show themselves.
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):
             show()
-            sys.exit(exc.exit_code)
+            return int(exc.exit_code)
         raise
+    return 0

@@ -14,6 +14,7 @@ from threadline.cli.options import DbOpt
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[
         str,
         typer.Option(
@@ -40,7 +41,18 @@ def serve(
     with open_workspace() as ws:
         path = ws.path  # the server opens it itself; DuckDB allows one writer
         catch_up_index(ws)
+    from threadline.cli.control import ControlServer
+
     application = create_app(path, db)
+    state = application.state.threadline
+    # commands run beside the server are handed to it (threadline.cli.control)
+    # the root command, to run callers' commands (this module cannot import the app)
+    control = ControlServer(state.workspace_path, state.data, ctx.find_root().command)
+    if not control.start():
+        err.print(
+            "No private folder for the control socket: other commands on this workspace "
+            "will exit 3 while the server runs."
+        )
     where = escape(f"http://{host}:{port}/")
     err.print(
         f"Threadline on [bold]{where}[/bold] (API docs: {where}api/v1/docs); Ctrl+C stops",
@@ -50,7 +62,10 @@ def serve(
         application, host=host, port=port, log_level="info", access_log=access_log
     )
     # the app's lifespan closes the workspace and the app database on shutdown
-    _stopping_server_class()(config).run()
+    try:
+        _stopping_server_class()(config).run()
+    finally:
+        control.close()
 
 
 def _stopping_server_class() -> type[Any]:

@@ -290,7 +290,10 @@ def datasets_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     with open_workspace() as ws:
         infos = ws.datasets()
     if as_json:
-        emit_json([info.__dict__ for info in infos])
+        from dataclasses import asdict
+
+        # asdict, not __dict__: DatasetInfo has slots (`datasets --json` failed)
+        emit_json([asdict(info) for info in infos])
         return
     table = Table("dataset", "entities", "statements", "sources", "last ingest")
     for info in infos:

@@ -72,7 +72,8 @@ def collapse_hits(hits: list[SearchHit], canonical: dict[str, str]) -> list[Sear
                 member_ids=sorted(h.entity_id for h in members),
             )
         )
-    out.sort(key=lambda h: -h.score)
+    # ties by id: the same query gives the same order whatever the index segments
+    out.sort(key=lambda h: (-h.score, h.entity_id))
     return out
 
 

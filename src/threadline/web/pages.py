@@ -39,6 +39,7 @@ NAV = (
     ("/review", "Review"),
     ("/cases", "Cases"),
     ("/ingest", "Ingest"),
+    ("/jobs", "Jobs"),
     ("/admin", "Admin"),
 )
 
@@ -129,6 +130,11 @@ def case_page(request: Request, case_id: str) -> HTMLResponse:
 @router.get("/ingest")
 def ingest_page(request: Request) -> HTMLResponse:
     return _render(request, "ingest.html", "ingest")
+
+
+@router.get("/jobs")
+def jobs_page(request: Request) -> HTMLResponse:
+    return _render(request, "jobs.html", "jobs")
 
 
 @router.get("/admin")
