@@ -115,14 +115,14 @@ def test_a_bulk_rule_previews_before_it_decides(
         ws.bulk_review("everything")
 
 
-def test_a_refused_chaining_merge_waits_in_the_review_queue(resolved: Workspace) -> None:
+def test_a_refused_chaining_merge_is_counted(resolved: Workspace) -> None:
     """Two clusters joined by one strong pair stay apart (the chaining
-    guard), and the pair is not lost: the report counts the refusal and the
-    queue offers the two clusters to an analyst."""
+    guard), the refusal is counted, and a weaker pair between them waits in
+    the review queue as one case for the two clusters."""
     ws = resolved
     tables = ws.resolution.tables
     a1, a2, b1, b2 = "crowd-1", "crowd-2", "crowd-3", "crowd-4"
-    rows = [(a1, a2, 0.99), (b1, b2, 0.99), (a1, b1, 0.97)]
+    rows = [(a1, a2, 0.99), (b1, b2, 0.99), (a1, b1, 0.97), (a2, b2, 0.6)]
     comparisons = len(COMPARISON_NAMES)
     with tables.transaction():
         tables.add_pairs(

@@ -112,7 +112,8 @@ def resolve(
     if report.refused_weak:
         err.print(
             f"{report.refused_weak:,} merges of two clusters refused: too few of the pairs "
-            "between them are likely matches. They are in the review queue."
+            "between them are likely matches (`threadline review` lists those pairs that "
+            "are below the merge threshold)."
         )
 
 

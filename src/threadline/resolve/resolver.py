@@ -48,9 +48,6 @@ ProgressFn = Callable[[str], None]
 META_MODEL = "resolve_model"
 META_SETTINGS = "resolve_settings"
 META_GENERATION = "resolve_generation"
-#: An upper bound above every probability: the review queue reads every
-#: pair from the review threshold up whose two sides stayed apart.
-ABOVE_ALL = 2.0
 #: At most this many extra scoring rounds for relations after merges.
 MAX_LINK_ROUNDS = 2
 
@@ -93,8 +90,7 @@ class ResolveReport:
     refused_vetoed: int
     refused_judged: int
     #: merges of two clusters refused because too few of the pairs between
-    #: them are likely matches (``threadline.resolve.clustering``); they wait
-    #: in the review queue
+    #: them are likely matches (``threadline.resolve.clustering``)
     refused_weak: int = 0
     seconds: float = 0.0
     #: what the calibrated probabilities promise (see
@@ -377,13 +373,10 @@ class Resolution:
         return [self._explanation(r, levels) for r in rows]
 
     def review_queue(self, limit: int = 20) -> list[ReviewCase]:
-        """Cases from the review threshold up, one per candidate and
-        cluster, that no judgement settles, most likely matches first.
-        Pairs above the merge threshold are among them when their merge was
-        refused (a conflicting identifier, or two clusters too weakly
-        linked to join on their own): an analyst decides those."""
+        """Cases between the thresholds, one per candidate and cluster, that
+        no judgement settles, most likely matches first."""
         settings = self.settings
-        items = self.tables.review_items(settings.review_threshold, ABOVE_ALL, limit)
+        items = self.tables.review_items(settings.review_threshold, settings.merge_threshold, limit)
         if not items:
             return []
         levels = self.levels()
@@ -479,7 +472,7 @@ class Resolution:
     def summary(self) -> dict[str, Any]:
         settings = self.settings
         clusters, merged = self.tables.cluster_counts()
-        review = self.tables.review_count(settings.review_threshold, ABOVE_ALL)
+        review = self.tables.review_count(settings.review_threshold, settings.merge_threshold)
         return {
             "resolved": self.model is not None,
             "entities": self.tables.entity_count(),
