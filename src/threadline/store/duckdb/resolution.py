@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from threadline.store.base import JudgementRow, PairRow, ResolutionTables, ReviewItem
 from threadline.store.duckdb.tables import RESOLVE_DDL
+from threadline.store.review_sql import open_pairs_sql
 
 _PAIR_COLUMNS = "left_id, right_id, probability, weight, weights, gammas"
 
@@ -20,37 +21,7 @@ _PAIR_COLUMNS = "left_id, right_id, probability, weight, weights, gammas"
 # not merged), one item per two resolved entities with its strongest pair as
 # the evidence. An item is settled by any judgement between any members of
 # the two sides: "not same" against one member of a cluster covers all.
-_REVIEW_ITEMS = """
-    WITH keyed AS (
-        SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights, p.gammas,
-               least(coalesce(cl.canonical_id, p.left_id),
-                     coalesce(cr.canonical_id, p.right_id)) AS side_a,
-               greatest(coalesce(cl.canonical_id, p.left_id),
-                        coalesce(cr.canonical_id, p.right_id)) AS side_b
-        FROM resolve_pairs p
-        LEFT JOIN canonical cl ON cl.entity_id = p.left_id
-        LEFT JOIN canonical cr ON cr.entity_id = p.right_id
-        WHERE p.probability >= ? AND p.probability < ?
-    ), settled AS (
-        SELECT DISTINCT
-               least(coalesce(cl.canonical_id, j.left_id),
-                     coalesce(cr.canonical_id, j.right_id)) AS side_a,
-               greatest(coalesce(cl.canonical_id, j.left_id),
-                        coalesce(cr.canonical_id, j.right_id)) AS side_b
-        FROM judgements j
-        LEFT JOIN canonical cl ON cl.entity_id = j.left_id
-        LEFT JOIN canonical cr ON cr.entity_id = j.right_id
-    ), open_pairs AS (
-        SELECT k.*,
-               row_number() OVER (PARTITION BY k.side_a, k.side_b
-                                  ORDER BY k.probability DESC, k.left_id, k.right_id) AS rank,
-               count(*) OVER (PARTITION BY k.side_a, k.side_b) AS pairs
-        FROM keyed k
-        WHERE k.side_a <> k.side_b
-          AND NOT EXISTS (SELECT 1 FROM settled s
-                          WHERE s.side_a = k.side_a AND s.side_b = k.side_b)
-    )
-"""
+_REVIEW_ITEMS = open_pairs_sql("?", "?")
 
 
 class DuckDBResolutionTables(ResolutionTables):

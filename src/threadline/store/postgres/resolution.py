@@ -13,41 +13,11 @@ import pyarrow as pa
 from threadline.store.base import JudgementRow, PairRow, ResolutionTables, ReviewItem
 from threadline.store.postgres.connection import Conn, serialised
 from threadline.store.postgres.tables import RESOLVE_DDL
+from threadline.store.review_sql import open_pairs_sql
 
 _PAIR_COLUMNS = "left_id, right_id, probability, weight, weights, gammas"
 
-# The review queue by entity (see the DuckDB engine's ``_REVIEW_ITEMS``).
-_REVIEW_ITEMS = """
-    WITH keyed AS (
-        SELECT p.left_id, p.right_id, p.probability, p.weight, p.weights, p.gammas,
-               least(coalesce(cl.canonical_id, p.left_id),
-                     coalesce(cr.canonical_id, p.right_id)) AS side_a,
-               greatest(coalesce(cl.canonical_id, p.left_id),
-                        coalesce(cr.canonical_id, p.right_id)) AS side_b
-        FROM resolve_pairs p
-        LEFT JOIN canonical cl ON cl.entity_id = p.left_id
-        LEFT JOIN canonical cr ON cr.entity_id = p.right_id
-        WHERE p.probability >= %(low)s AND p.probability < %(high)s
-    ), settled AS (
-        SELECT DISTINCT
-               least(coalesce(cl.canonical_id, j.left_id),
-                     coalesce(cr.canonical_id, j.right_id)) AS side_a,
-               greatest(coalesce(cl.canonical_id, j.left_id),
-                        coalesce(cr.canonical_id, j.right_id)) AS side_b
-        FROM judgements j
-        LEFT JOIN canonical cl ON cl.entity_id = j.left_id
-        LEFT JOIN canonical cr ON cr.entity_id = j.right_id
-    ), open_pairs AS (
-        SELECT k.*,
-               row_number() OVER (PARTITION BY k.side_a, k.side_b
-                                  ORDER BY k.probability DESC, k.left_id, k.right_id) AS rank,
-               count(*) OVER (PARTITION BY k.side_a, k.side_b) AS pairs
-        FROM keyed k
-        WHERE k.side_a <> k.side_b
-          AND NOT EXISTS (SELECT 1 FROM settled s
-                          WHERE s.side_a = k.side_a AND s.side_b = k.side_b)
-    )
-"""
+_REVIEW_ITEMS = open_pairs_sql("%(low)s", "%(high)s")
 
 
 class PostgresResolutionTables(ResolutionTables):
