@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.helpers.e2e import (
     ACCOUNTS,
@@ -76,3 +77,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Browser]:
+    """One Chromium per test module (Debian's, never a downloaded one)."""
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -10,11 +10,10 @@ browser session on the next page. Screenshots of each step go to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers.e2e import PASSWORD, SCREENSHOTS, Server
 
@@ -26,14 +25,6 @@ GRANTS_CSV = (
     "grant_no,recipient,amount\nG-1,Kestrel Paving OÜ,120000\nG-2,Tallinn Asphalt AS,80000\n"
 )
 NOTE = "Petrov sits on both sides of the 2019 award; ask the registry for the 2012 filing."
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 class Session:

@@ -7,25 +7,16 @@ Screenshots go to ``test-output/e2e-documents/``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers.e2e import PASSWORD, SCREENSHOTS, Server
 
 expect.set_options(timeout=20_000)
 
 MINUTES = "board-minutes-2021-06-02.pdf"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -145,6 +145,9 @@ class JobRunner:
         self._current = job_id
         job = self.book.get(job_id)
         ctx = JobContext(job, self.book, self.workspace, self.limits)
+        # every log starts and ends with a line, so a job that reports no
+        # progress of its own still says who ran it and how it ended
+        ctx.log(f"{job.kind} started for {job.owner}")
         result: dict[str, Any] | None = None
         error: str | None = None
         try:
@@ -174,6 +177,8 @@ class JobRunner:
                 details={"job": job_id, **_summary(result)},
             )
         self._audit_end(job, state, error)
+        counts = ", ".join(f"{k} {v}" for k, v in _summary(result or {}).items())
+        self.book.log(job_id, f"{state}: {counts}" if counts else str(state))
         return self.book.finish(job_id, state, result=result, error=error)
 
     def _audit_end(self, job: Job, state: JobState, error: str | None) -> None:
